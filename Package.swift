@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "xsplice",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "xsplice", targets: ["xsplice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCapstone",
+            pkgConfig: "capstone",
+            providers: [.apt(["libcapstone-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "CShims"),
+        .target(name: "Hash", dependencies: ["COpenSSL"]),
+        .target(name: "ELF"),
+        .target(name: "Payload", dependencies: ["ELF", "Hash"]),
+        .target(name: "Target", dependencies: ["ELF", "Hash", "CShims"]),
+        .target(name: "OldCodeCheck", dependencies: ["Target", "Payload", "Hash", "CCapstone"]),
+        .target(name: "Applier", dependencies: ["OldCodeCheck", "Target", "Payload", "Hash", "ELF"]),
+        .executableTarget(
+            name: "xsplice",
+            dependencies: [
+                "Applier", "OldCodeCheck", "Payload", "Target", "Hash", "ELF",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "Unit",
+            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier"]
+        ),
+        .testTarget(
+            name: "Property",
+            dependencies: [
+                "Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+    ]
+)

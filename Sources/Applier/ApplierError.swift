@@ -1,0 +1,46 @@
+import Hash
+import OldCodeCheck
+
+/// Why an operation did not happen. `refused` cases leave the target exactly
+/// as it was (exit 1); `badRequest` and `unresolved` are bad input (exit 2);
+/// `inconsistent` means a rollback itself failed (exit 3).
+public enum ApplierError: Error, CustomStringConvertible, Sendable {
+    case conflict(String)
+    case busy(thread: Int32, function: String, how: String, seconds: Double)
+    case notApplied(String, applied: [String])
+    case coveredBy(payload: String, function: String)
+    case registryCorrupt(String)
+    case unresolved(symbol: String, module: String)
+    case outOfRange(what: String)
+    case notPatchable(function: String, reason: String)
+    case badRequest(String)
+    case writeFailed(String)
+    case inconsistent(String)
+
+    public var description: String {
+        switch self {
+        case let .conflict(why): return "refused: \(why); nothing was written"
+        case let .busy(t, f, how, s):
+            return "refused: thread \(t) is \(how) \(f) after \(s) s of retrying; nothing was written. Retry later or raise --timeout"
+        case let .notApplied(k, applied):
+            return "no applied payload is named \(k); applied: \(applied.isEmpty ? "none" : applied.joined(separator: ", "))"
+        case let .coveredBy(p, f): return "refused: payload \(p) is applied on top of \(f); revert it first"
+        case let .registryCorrupt(why): return "the xsplice registry in the target fails its integrity check (\(why)); run `xsplice verify` to see the live state"
+        case let .unresolved(s, m): return "symbol \(s) needed by the new code is not defined in \(m.isEmpty ? "the main executable" : m) or any loaded library"
+        case let .outOfRange(what): return "\(what) is beyond the ±2 GiB reach of a rel32"
+        case let .notPatchable(f, why): return "\(f) cannot be patched safely: \(why)"
+        case let .badRequest(why): return why
+        case let .writeFailed(why): return "refused: a write to the target failed (\(why)); everything written was restored"
+        case let .inconsistent(why): return "THE TARGET MAY BE INCONSISTENT: \(why)"
+        }
+    }
+
+    /// The exit code DESIGN.md assigns.
+    public var exitCode: Int32 {
+        switch self {
+        case .conflict, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable: return 1
+        case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
+        case .inconsistent: return 3
+        }
+    }
+}

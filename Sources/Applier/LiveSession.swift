@@ -1,0 +1,143 @@
+import Foundation
+import Hash
+import OldCodeCheck
+import Payload
+import Target
+
+/// Live operations on one process. Each public method is one transaction:
+/// it either completes or leaves the target as it found it.
+public final class LiveSession {
+    public let target: ProcessTarget
+    let store: RegistryStore
+    let disassembler: Disassembler
+
+    public init(pid: Int32) throws {
+        target = try ProcessTarget(pid: pid)
+        store = RegistryStore(target: target)
+        disassembler = try Disassembler()
+    }
+
+    public func registry() throws -> Registry { try store.load() }
+
+    public func verify(_ files: [PayloadFile]) throws -> [PayloadReport] {
+        let v = Verifier(target: target, registry: try registry())
+        return files.map { v.verify($0) }
+    }
+
+    // MARK: apply
+
+    public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false) throws -> OperationResult {
+        let p = file.payload
+        let registry = try self.registry()
+        let report = Verifier(target: target, registry: registry).verify(file)
+        if report.verdict == .applied, registry.records.contains(where: { $0.id == file.id }) {
+            return result("apply", "already applied", file, report.functions.map { row($0, after: "applied") })
+        }
+        guard report.verdict == .applicable else { throw ApplierError.conflict(Self.explain(report)) }
+        let module = try singleModule(p)
+        let entries = p.functions.map { module.liveAddress($0.oldAddress) }
+        for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
+        if dryRun {
+            return result("apply", "would apply (dry run, nothing written)", file,
+                          report.functions.map { row($0, after: "applied") })
+        }
+
+        let code = try CodeLoader.load(p, module: module, target: target)
+        do {
+            let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
+                zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
+            }) { _ -> [OperationResult.Function] in
+                // Inside the window: the registry and the code are read again,
+                // since another operator may have acted since the first look.
+                var reg = try store.load(at: code.registryBase).registry
+                let v = Verifier(target: target, registry: reg)
+                var writer = PatchWriter(memory: target)
+                var sites: [Registry.Function] = []
+                var rows: [OperationResult.Function] = []
+                for (i, f) in p.functions.enumerated() {
+                    let st = v.state(of: f).state
+                    guard Self.accepts(f, st) else {
+                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
+                    }
+                    let site = PatchSite(oldBytes: f.oldBytes, entry: entries[i])
+                    let saved = try target.read(site.patchAddress, count: Trampoline.jumpSize)
+                    guard let jump = site.jump(to: code.replacements[i].address) else {
+                        throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
+                    }
+                    writer.add(site.patchAddress, new: jump, old: saved)
+                    sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
+                        payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
+                        replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
+                        replacementHash: code.replacements[i].hash)))
+                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, reg), after: "applied"))
+                }
+                try writer.commit()
+                reg.records.append(Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
+                                                   regionAddress: code.region, regionSize: code.size, functions: sites))
+                do { try store.save(reg, at: code.registryBase) } catch {
+                    try writer.rollback()
+                    throw error
+                }
+                return rows
+            }
+            var r = result("apply", "applied", file, outcome.value, outcome)
+            r.region = hex(code.region)
+            return r
+        } catch {
+            CodeLoader.unload(region: code.region, size: code.size, target: target)
+            throw error
+        }
+    }
+
+    // MARK: helpers shared by the transactions
+
+    func singleModule(_ p: Payload) throws -> LoadedModule {
+        guard p.modules.count == 1, let name = p.modules.first else {
+            throw ApplierError.badRequest("payload \(p.name) patches several modules (\(p.modules.map { $0.isEmpty ? "main" : $0 }.joined(separator: ", "))); build one payload per module")
+        }
+        return try target.module(named: name)
+    }
+
+    static func accepts(_ f: FunctionPatch, _ st: FunctionState) -> Bool {
+        switch st {
+        case .virgin: return f.accepts.contains(.virgin)
+        case let .applied(id): return f.accepts.contains(.applied(id))
+        case .foreign: return false
+        }
+    }
+
+    static func explain(_ r: PayloadReport) -> String {
+        let bad = r.functions.filter { !$0.accepted }.map { row -> String in
+            var s = "\(row.function.displayName) is \(row.stateName.map { "applied(\($0))" } ?? row.state.description)"
+            if case let .foreign(why) = row.state { s += " (\(why))" }
+            s += ", accepted: \(row.function.accepts.map(\.description).joined(separator: " or "))"
+            return s
+        }
+        return "payload \(r.name): " + bad.joined(separator: "; ")
+    }
+
+    func describe(_ st: FunctionState, _ reg: Registry) -> String {
+        if case let .applied(id) = st { return "applied(\(reg.payloadName(id) ?? id.shortHex))" }
+        return st.description
+    }
+
+    func row(_ f: FunctionReport, after: String) -> OperationResult.Function {
+        .init(function: f.function.displayName, address: f.address.map(hex) ?? "-", before: f.stateName.map { "applied(\($0))" } ?? f.state.description, after: after)
+    }
+
+    func result<T>(_ action: String, _ outcome: String, _ file: PayloadFile, _ rows: [OperationResult.Function],
+                   _ w: StopWindow.Outcome<T>) -> OperationResult {
+        OperationResult(action: action, outcome: outcome, payload: file.payload.name, id: file.id.hex, replaced: nil,
+                        functions: rows, pause_us: w.pauseMicros, attempts: w.attempts, threads: w.threads, region: nil)
+    }
+
+    /// A result for an operation that stopped no thread.
+    func result(_ action: String, _ outcome: String, _ file: PayloadFile, _ rows: [OperationResult.Function]) -> OperationResult {
+        OperationResult(action: action, outcome: outcome, payload: file.payload.name, id: file.id.hex, replaced: nil,
+                        functions: rows, pause_us: 0, attempts: 0, threads: 0, region: nil)
+    }
+
+    static func wallMicros() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
+}
+
+func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }

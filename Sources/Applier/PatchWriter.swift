@@ -1,0 +1,52 @@
+import Target
+
+/// Writes a set of byte changes all or nothing: every write is read back,
+/// and on any failure everything already written is put back.
+struct PatchWriter {
+    struct Change {
+        let address: UInt64
+        let new: [UInt8]
+        let old: [UInt8]
+    }
+
+    let memory: any WritableMemory
+    private(set) var changes: [Change] = []
+    private var written = 0
+
+    init(memory: any WritableMemory) { self.memory = memory }
+
+    mutating func add(_ address: UInt64, new: [UInt8], old: [UInt8]) { changes.append(Change(address: address, new: new, old: old)) }
+
+    mutating func commit() throws {
+        do {
+            for c in changes {
+                written += 1
+                try memory.write(c.address, bytes: c.new)
+            }
+            for c in changes where try memory.read(c.address, count: c.new.count) != c.new {
+                throw ApplierError.writeFailed("read-back of 0x\(String(c.address, radix: 16)) differs from what was written")
+            }
+        } catch {
+            try rollback()
+            throw error
+        }
+    }
+
+    /// Restores every change attempted so far. Failing here is the one case
+    /// where the target may be left inconsistent.
+    mutating func rollback() throws {
+        var failures: [String] = []
+        for c in changes.prefix(written).reversed() {
+            do {
+                try memory.write(c.address, bytes: c.old)
+                if try memory.read(c.address, count: c.old.count) != c.old { failures.append("0x\(String(c.address, radix: 16))") }
+            } catch {
+                failures.append("0x\(String(c.address, radix: 16)) (\(error))")
+            }
+        }
+        written = 0
+        if !failures.isEmpty {
+            throw ApplierError.inconsistent("could not restore the original bytes at \(failures.joined(separator: ", "))")
+        }
+    }
+}

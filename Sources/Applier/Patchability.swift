@@ -1,0 +1,23 @@
+import OldCodeCheck
+import Payload
+
+/// Whether a jump can replace a function's first bytes: the function must be
+/// long enough, and no branch inside it may land in the bytes the jump
+/// overwrites (other than on its first byte).
+enum Patchability {
+    static func check(_ f: FunctionPatch, entry: UInt64, disassembler: Disassembler) throws {
+        let site = PatchSite(oldBytes: f.oldBytes, entry: entry)
+        guard f.oldSize >= site.patchOffset + Trampoline.jumpSize else {
+            throw ApplierError.notPatchable(function: f.displayName,
+                reason: "it is \(f.oldSize) bytes; the jump needs \(site.patchOffset + Trampoline.jumpSize)")
+        }
+        let lo = site.patchAddress + 1
+        let hi = site.patchAddress + UInt64(Trampoline.jumpSize)
+        for insn in disassembler.decode(f.oldBytes, at: entry) {
+            if let t = insn.branchTarget, t >= lo, t < hi {
+                throw ApplierError.notPatchable(function: f.displayName,
+                    reason: "the branch at +0x\(String(insn.address - entry, radix: 16)) (\(insn.text)) lands inside the bytes the jump would overwrite")
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Hash
+import OldCodeCheck
+
+/// The record of applied payloads kept inside the target, so that any
+/// xsplice, run by any operator, learns the truth from the process alone.
+/// Live memory wins: the verifier trusts a record only when the live jump
+/// and the replacement's hash agree with it.
+public struct Registry: RegistryView, Codable, Sendable, Equatable {
+    public var records: [Record] = []
+
+    public init(records: [Record] = []) { self.records = records }
+
+    public struct Record: Codable, Sendable, Equatable {
+        public var id: Digest
+        public var name: String
+        /// Wall-clock time of the apply, microseconds since the Unix epoch.
+        public var appliedAtMicros: UInt64
+        public var regionAddress: UInt64
+        public var regionSize: UInt64
+        public var functions: [Function]
+    }
+
+    public struct Function: Codable, Sendable, Equatable {
+        public var displayName: String
+        public var oldSize: UInt64
+        public var site: AppliedSite
+    }
+
+    public func stack(atEntry address: UInt64) -> [AppliedSite] {
+        records.flatMap { r in r.functions.filter { $0.site.entryAddress == address }.map(\.site) }
+    }
+
+    public func payloadName(_ id: Digest) -> String? { records.first { $0.id == id }?.name }
+
+    /// Finds a record by name, full ID or an ID prefix of at least 8 digits.
+    public func find(_ nameOrID: String) throws(ApplierError) -> Record {
+        let key = nameOrID.lowercased()
+        let byName = records.filter { $0.name == nameOrID }
+        if byName.count == 1, let r = byName.first { return r }
+        let byID = records.filter { key.count >= 8 && $0.id.hex.hasPrefix(key) }
+        if byID.count == 1, let r = byID.first { return r }
+        if byName.count + byID.count > 1 {
+            throw .badRequest("\"\(nameOrID)\" matches several applied payloads; give the full ID")
+        }
+        throw .notApplied(nameOrID, applied: records.map { "\($0.name) (\($0.id.shortHex))" })
+    }
+
+    /// The payload whose jump is on top at `entry`, if any.
+    public func top(atEntry entry: UInt64) -> Record? {
+        guard let site = stack(atEntry: entry).last else { return nil }
+        return records.first { $0.id == site.payloadID }
+    }
+}

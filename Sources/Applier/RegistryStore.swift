@@ -1,0 +1,93 @@
+import Foundation
+import Hash
+import Target
+
+/// Where the registry lives in the target: a shared memfd mapping named
+/// xsplice-registry (anonymous VMA names are not enabled on this kernel, a
+/// memfd's name shows in /proc/PID/maps). Two slots, written alternately;
+/// the header's active index flips last, so an interrupted write leaves the
+/// previous registry intact.
+public struct RegistryStore {
+    public static let memfdName = "xsplice-registry"
+    static let magic: [UInt8] = Array("XSPREG01".utf8)
+    static let headerSize: UInt64 = 4096
+    static let slotSize: UInt64 = 512 * 1024
+    static var mappingSize: UInt64 { headerSize + 2 * slotSize }
+    static let slotHeader = 8 + 4 + 4 + 32
+
+    public let target: ProcessTarget
+
+    public init(target: ProcessTarget) { self.target = target }
+
+    /// The mapping's address, if this process has a registry.
+    public func location() throws -> UInt64? {
+        try target.maps().first { $0.path.hasPrefix("/memfd:\(Self.memfdName)") && $0.size >= Self.mappingSize }?.start
+    }
+
+    public func load() throws -> Registry {
+        guard let base = try location() else { return Registry() }
+        return try load(at: base).registry
+    }
+
+    func load(at base: UInt64) throws -> (registry: Registry, active: UInt32, generation: UInt64) {
+        let header = try target.read(base, count: 16)
+        guard Array(header[0..<8]) == Self.magic else { throw ApplierError.registryCorrupt("bad magic") }
+        let active = UInt32(header[8]) | UInt32(header[9]) << 8 | UInt32(header[10]) << 16 | UInt32(header[11]) << 24
+        guard active <= 1 else { throw ApplierError.registryCorrupt("active slot \(active)") }
+        let slot = base + Self.headerSize + UInt64(active) * Self.slotSize
+        let sh = try target.read(slot, count: Self.slotHeader)
+        let gen = sh[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let len = sh[8..<12].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard len <= Self.slotSize - UInt64(Self.slotHeader) else { throw ApplierError.registryCorrupt("length \(len)") }
+        if gen == 0 && len == 0 { return (Registry(), active, 0) }
+        let body = try target.read(slot + UInt64(Self.slotHeader), count: Int(len))
+        guard let want = Digest(exactly: Array(sh[16..<48])), try SHA256.hash(body) == want else {
+            throw ApplierError.registryCorrupt("checksum mismatch")
+        }
+        do {
+            return (try JSONDecoder().decode(Registry.self, from: Data(body)), active, gen)
+        } catch {
+            throw ApplierError.registryCorrupt("unreadable contents")
+        }
+    }
+
+    /// Creates the mapping through remote system calls (one thread stopped
+    /// briefly), borrowing `scratch` writable memory for the memfd name.
+    public func create(using sc: RemoteSyscaller, nameBuffer: UInt64) throws -> UInt64 {
+        try target.write(nameBuffer, bytes: Array(Self.memfdName.utf8) + [0])
+        let fd = try sc.memfdCreate(nameAt: nameBuffer, flags: 1 /* MFD_CLOEXEC */)
+        do {
+            try sc.ftruncate(fd: fd, length: Self.mappingSize)
+            let base = try sc.mmap(address: 0, length: Self.mappingSize, prot: PROT_READ | PROT_WRITE, flags: MAP_SHARED, fd: fd)
+            try sc.close(fd: fd)
+            var header = Self.magic
+            header += [0, 0, 0, 0]
+            try target.write(base, bytes: header)
+            return base
+        } catch {
+            try? sc.close(fd: fd)
+            throw error
+        }
+    }
+
+    /// Writes `registry` into the inactive slot, then makes it active.
+    public func save(_ registry: Registry, at base: UInt64) throws {
+        let current = try load(at: base)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let body = [UInt8](try enc.encode(registry))
+        guard UInt64(body.count) <= Self.slotSize - UInt64(Self.slotHeader) else {
+            throw ApplierError.badRequest("the registry would exceed \(Self.slotSize) bytes; revert some payloads first")
+        }
+        let next: UInt32 = current.active == 1 ? 0 : 1
+        var sh: [UInt8] = []
+        let gen = current.generation + 1
+        for i in 0..<8 { sh.append(UInt8(truncatingIfNeeded: gen >> (8 * UInt64(i)))) }
+        for i in 0..<4 { sh.append(UInt8(truncatingIfNeeded: UInt64(body.count) >> (8 * UInt64(i)))) }
+        sh += [0, 0, 0, 0]
+        sh += try SHA256.hash(body).bytes
+        let slot = base + Self.headerSize + UInt64(next) * Self.slotSize
+        try target.write(slot, bytes: sh + body)
+        try target.write(base + 8, bytes: [UInt8(next), 0, 0, 0])
+    }
+}

@@ -1,0 +1,52 @@
+import Target
+
+/// Runs `body` with every thread stopped, once no thread uses the code about
+/// to change. While some thread does, it lets the process run, backs off and
+/// tries again until the deadline, then refuses and names thread and code.
+enum StopWindow {
+    struct Outcome<T> {
+        let value: T
+        let pauseMicros: UInt64
+        let attempts: Int
+        let threads: Int
+    }
+
+    static func run<T>(target: ProcessTarget, timeoutSeconds: Double, busy: () throws -> [BusyRange],
+                       _ body: (StoppedWorld) throws -> T) throws -> Outcome<T> {
+        let start = Clock.nowMicros()
+        let deadline = start + UInt64(max(0, timeoutSeconds) * 1_000_000)
+        var backoff: UInt64 = 500
+        var attempts = 0
+        let maps = try target.maps()
+        while true {
+            attempts += 1
+            let world = try StoppedWorld(pid: target.pid, timeoutSeconds: max(1, timeoutSeconds))
+            let found: BusyThread?
+            do {
+                found = try ConsistencyCheck.findBusy(world: world, memory: target, maps: maps, ranges: try busy())
+            } catch {
+                world.resume()
+                throw error
+            }
+            if let b = found {
+                world.resume()
+                guard Clock.nowMicros() + backoff < deadline else {
+                    throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: timeoutSeconds)
+                }
+                Clock.sleep(micros: backoff)
+                backoff = min(backoff * 2, 50_000)
+                continue
+            }
+            let value: T
+            do {
+                value = try body(world)
+            } catch {
+                world.resume()
+                throw error
+            }
+            let n = world.threads.count
+            world.resume()
+            return Outcome(value: value, pauseMicros: world.pauseMicros, attempts: attempts, threads: n)
+        }
+    }
+}

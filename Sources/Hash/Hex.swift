@@ -1,0 +1,42 @@
+/// Hex text codec shared by digests, byte dumps and the CLI.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode<C: Collection>(_ bytes: C, separator: String = "") -> String where C.Element == UInt8 {
+        var out = ""
+        out.reserveCapacity(bytes.count * (2 + separator.count))
+        var first = true
+        for b in bytes {
+            if !first { out += separator }
+            first = false
+            out.unicodeScalars.append(Unicode.Scalar(digits[Int(b >> 4)]))
+            out.unicodeScalars.append(Unicode.Scalar(digits[Int(b & 0xf)]))
+        }
+        return out
+    }
+
+    public static func decode(_ text: String) throws(DigestError) -> [UInt8] {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { throw .badHex("odd length \(chars.count)") }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else {
+                throw .badHex("non-hex character near position \(i)")
+            }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x61 + 10
+        case 0x41...0x46: return c - 0x41 + 10
+        default: return nil
+        }
+    }
+}

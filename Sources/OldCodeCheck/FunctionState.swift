@@ -1,0 +1,73 @@
+import Hash
+
+/// What the verifier found at one function's entry.
+public enum FunctionState: Sendable, Equatable, CustomStringConvertible {
+    case virgin
+    case applied(Digest)
+    case foreign(ForeignReason)
+
+    public var description: String {
+        switch self {
+        case .virgin: return "virgin"
+        case let .applied(id): return "applied(\(id.shortHex))"
+        case .foreign: return "foreign"
+        }
+    }
+
+    /// The pre-state this corresponds to, if any.
+    public var preStateKey: String {
+        switch self {
+        case .virgin: return "virgin"
+        case let .applied(id): return "applied:\(id.hex)"
+        case .foreign: return "foreign"
+        }
+    }
+}
+
+/// Why a function is foreign, in terms an operator can act on.
+public enum ForeignReason: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Live bytes differ from the expected old bytes.
+    case bytesDiffer(ByteDiff)
+    /// A jump sits at the entry but no recorded payload owns its target.
+    case unknownJump(target: UInt64)
+    /// A recorded payload's replacement no longer hashes as recorded.
+    case replacementModified(payload: Digest)
+    /// The entry jump is recorded, but the rest of the function changed.
+    case tailModified(ByteDiff)
+    /// The module's build-id is not the one the payload was built for.
+    case buildIDMismatch(expected: [UInt8], found: [UInt8], diff: ByteDiff?)
+    case moduleMissing(String)
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case let .bytesDiffer(d): return "bytes differ from the expected old code at +0x\(String(d.offset, radix: 16))"
+        case let .unknownJump(t): return "a jump to 0x\(String(t, radix: 16)) that no recorded payload owns (another tool's patch?)"
+        case let .replacementModified(p): return "the replacement code of payload \(p.shortHex) was modified"
+        case let .tailModified(d): return "the entry jump is recorded but the function body changed at +0x\(String(d.offset, radix: 16))"
+        case let .buildIDMismatch(e, f, _): return "build-id \(Hex.encode(f)) is not the expected \(Hex.encode(e)) (a different build)"
+        case let .moduleMissing(m): return "module \(m) is not loaded"
+        case let .unreadable(why): return "cannot read the function: \(why)"
+        }
+    }
+
+    public var diff: ByteDiff? {
+        switch self {
+        case let .bytesDiffer(d), let .tailModified(d): return d
+        case let .buildIDMismatch(_, _, d): return d
+        default: return nil
+        }
+    }
+}
+
+/// The first difference between expected and live bytes, with a window of
+/// bytes and instructions on both sides.
+public struct ByteDiff: Sendable, Equatable {
+    public var offset: Int
+    public var expected: [UInt8]
+    public var found: [UInt8]
+    /// Where the windows start, as offsets from the function entry.
+    public var windowStart: Int
+    public var expectedDisassembly: [Instruction]
+    public var foundDisassembly: [Instruction]
+}

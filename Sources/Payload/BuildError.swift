@@ -1,0 +1,41 @@
+/// Why `xsplice build` refused. Every case is bad input (exit 2).
+public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
+    case functionNotInBinary(String, binary: String)
+    case functionNotInObject(String, object: String)
+    case ambiguous(String, candidates: [String])
+    case tooShort(String, size: UInt64, minimum: Int)
+    case notInOwnSection(String, section: String)
+    case unsupportedRelocation(type: UInt32, section: String, offset: UInt64)
+    case writableData(symbol: String, section: String)
+    case badSymbolReference(section: String, offset: UInt64, reason: String)
+    case noFunctions(object: String)
+    case badSpec(String)
+    case notInExecutableSegment(String)
+
+    public var description: String {
+        switch self {
+        case let .functionNotInBinary(f, bin):
+            return "function \(f) is not defined in \(bin); check the name, or that the binary is the build you want to patch (not stripped)"
+        case let .functionNotInObject(f, obj):
+            return "function \(f) is not defined in \(obj); the object must contain the replacement, compiled with -ffunction-sections"
+        case let .ambiguous(f, c):
+            return "several functions are named \(f): \(c.joined(separator: ", ")); name one as FILE:NAME or NAME@0xADDRESS"
+        case let .tooShort(f, size, minimum):
+            return "function \(f) is \(size) bytes; xsplice needs at least \(minimum) to write its jump; patch its caller instead"
+        case let .notInOwnSection(f, s):
+            return "replacement \(f) lives in section \(s), not in its own .text.\(f); compile the object with -ffunction-sections"
+        case let .unsupportedRelocation(t, s, o):
+            return "relocation type \(t) at \(s)+0x\(String(o, radix: 16)) cannot be carried in a payload (supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX); compile without it (e.g. no TLS, -mcmodel=small)"
+        case let .writableData(sym, s):
+            return "the new code references writable data \(sym) defined in the object (section \(s)); new globals cannot be added by a live patch: declare the program's variable extern instead"
+        case let .badSymbolReference(s, o, why):
+            return "relocation at \(s)+0x\(String(o, radix: 16)): \(why)"
+        case let .noFunctions(obj):
+            return "no function of \(obj) matches a function of the binary; name them with --function"
+        case let .badSpec(why):
+            return why
+        case let .notInExecutableSegment(f):
+            return "function \(f) does not lie in an executable, file-backed segment of the binary"
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// Code or read-only data that travels in the payload and is loaded into
+/// the target near the module it patches.
+public struct LoadSection: Sendable, Equatable {
+    public enum Kind: UInt8, Sendable { case code = 1, readOnlyData = 2 }
+
+    public var name: String
+    public var kind: Kind
+    /// A power of two, at most a page.
+    public var alignment: UInt32
+    public var bytes: [UInt8]
+    public var relocations: [PayloadRelocation]
+
+    public init(name: String, kind: Kind, alignment: UInt32, bytes: [UInt8], relocations: [PayloadRelocation]) {
+        self.name = name
+        self.kind = kind
+        self.alignment = alignment
+        self.bytes = bytes
+        self.relocations = relocations
+    }
+}
+
+/// A relocation recorded by symbol, resolved against the live target when
+/// the payload is applied, so new code shares the running program's state.
+public struct PayloadRelocation: Sendable, Equatable {
+    public var offset: UInt64
+    public var type: RelocationType
+    public var addend: Int64
+    public var target: RelocationTarget
+
+    public init(offset: UInt64, type: RelocationType, addend: Int64, target: RelocationTarget) {
+        self.offset = offset
+        self.type = type
+        self.addend = addend
+        self.target = target
+    }
+}
+
+public enum RelocationTarget: Sendable, Equatable, CustomStringConvertible {
+    /// Another section of this payload.
+    case section(UInt32)
+    /// A symbol of the target process: first the patched module (statics
+    /// included, `file` telling apart same-named statics), then the dynamic
+    /// symbols of every loaded module.
+    case symbol(name: String, file: String)
+
+    public var description: String {
+        switch self {
+        case let .section(i): return "section#\(i)"
+        case let .symbol(name, file): return file.isEmpty ? name : "\(file):\(name)"
+        }
+    }
+}
+
+/// The x86-64 relocation types a payload may carry, with their ELF numbers.
+public enum RelocationType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+    case abs64 = 1
+    case pc32 = 2
+    case gotpcrel = 9
+    case abs32 = 10
+    case abs32s = 11
+    case plt32 = 4
+    case gotpcrelx = 41
+    case rexGotpcrelx = 42
+
+    /// Bytes the relocation writes.
+    public var width: Int { self == .abs64 ? 8 : 4 }
+
+    public var description: String {
+        switch self {
+        case .abs64: return "R_X86_64_64"
+        case .pc32: return "R_X86_64_PC32"
+        case .gotpcrel: return "R_X86_64_GOTPCREL"
+        case .abs32: return "R_X86_64_32"
+        case .abs32s: return "R_X86_64_32S"
+        case .plt32: return "R_X86_64_PLT32"
+        case .gotpcrelx: return "R_X86_64_GOTPCRELX"
+        case .rexGotpcrelx: return "R_X86_64_REX_GOTPCRELX"
+        }
+    }
+}

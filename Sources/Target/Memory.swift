@@ -1,0 +1,26 @@
+/// Byte access to an address space: a live process or an ELF image.
+public protocol Memory {
+    func read(_ address: UInt64, count: Int) throws -> [UInt8]
+}
+
+/// Memory that can be changed. Only the applier writes.
+public protocol WritableMemory: Memory {
+    func write(_ address: UInt64, bytes: [UInt8]) throws
+}
+
+/// A place xsplice can patch or check: memory plus the modules mapped in it.
+public protocol Target: Memory {
+    /// The modules, the main executable first.
+    func modules() throws -> [LoadedModule]
+}
+
+extension Target {
+    /// The module a payload names: "" for the main executable, else a soname.
+    public func module(named name: String) throws -> LoadedModule {
+        let all = try modules()
+        if name.isEmpty, let main = all.first(where: \.isMain) { return main }
+        if let m = all.first(where: { !$0.isMain && $0.soname == name }) { return m }
+        throw TargetError.moduleNotLoaded(name.isEmpty ? "the main executable" : name,
+                                          loaded: all.map { $0.isMain ? "(main) \($0.path)" : $0.soname })
+    }
+}

@@ -1,0 +1,85 @@
+import ELF
+import Foundation
+
+/// A running process: its memory, its modules (read from the files it has
+/// mapped, through /proc/PID/map_files) and its threads. A class because it
+/// owns the memory file and caches parsed modules.
+public final class ProcessTarget: Target, WritableMemory, @unchecked Sendable {
+    public let pid: Int32
+    public let memory: ProcessMemory
+    private var cachedModules: [LoadedModule]?
+    private var elfCache: [String: ELFFile] = [:]
+
+    public init(pid: Int32) throws {
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { throw TargetError.noSuchProcess(pid) }
+        self.pid = pid
+        self.memory = try ProcessMemory(pid: pid)
+    }
+
+    public func read(_ address: UInt64, count: Int) throws -> [UInt8] { try memory.read(address, count: count) }
+    public func write(_ address: UInt64, bytes: [UInt8]) throws { try memory.write(address, bytes: bytes) }
+
+    public func maps() throws -> [MapEntry] { try MemoryMap.read(pid: pid) }
+
+    /// Forgets the parsed module list, after the process may have loaded more.
+    public func invalidate() { cachedModules = nil }
+
+    public func modules() throws -> [LoadedModule] {
+        if let cachedModules { return cachedModules }
+        let maps = try self.maps()
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? ""
+        var out: [LoadedModule] = []
+        var seen = Set<String>()
+        for m in maps where m.inode != 0 && m.path.hasPrefix("/") && !seen.contains(m.path) {
+            let parts = maps.filter { $0.path == m.path && $0.inode == m.inode }
+            guard let first = parts.min(by: { $0.start < $1.start }), first.offset == 0 else { continue }
+            seen.insert(m.path)
+            guard parts.contains(where: \.isExecutable) else { continue }
+            guard let elf = try? loadELF(mapping: first, path: m.path) else { continue }
+            let loads = elf.segments.filter { $0.type == ProgramHeader.load }
+            guard let low = loads.min(by: { $0.virtualAddress < $1.virtualAddress }) else { continue }
+            let bias = first.start &- (low.virtualAddress & ~0xfff)
+            let isMain = m.path == exe || m.path == exe.replacingOccurrences(of: " (deleted)", with: "")
+            out.append(LoadedModule(path: m.path, isMain: isMain, bias: bias, elf: elf,
+                                    start: first.start, end: parts.map(\.end).max() ?? first.end))
+        }
+        out.sort { $0.isMain && !$1.isMain }
+        cachedModules = out
+        return out
+    }
+
+    /// Reads the very file the process mapped, not whatever is now at its
+    /// path, so a binary replaced on disk is never mistaken for the live one.
+    private func loadELF(mapping: MapEntry, path: String) throws -> ELFFile {
+        let key = "\(mapping.start)"
+        if let e = elfCache[key] { return e }
+        let mapFile = "/proc/\(pid)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))"
+        let elf: ELFFile
+        if let data = FileManager.default.contents(atPath: mapFile) {
+            elf = try ELFFile(bytes: [UInt8](data))
+        } else {
+            throw TargetError.binaryReplaced(path: path)
+        }
+        elfCache[key] = elf
+        return elf
+    }
+
+    /// The program's entry point: code that ran once at start-up and never
+    /// runs again, where remote system calls can borrow three bytes.
+    public func scratchAddress() throws -> UInt64 {
+        guard let main = try modules().first(where: \.isMain) else {
+            throw TargetError.moduleNotLoaded("the main executable", loaded: [])
+        }
+        return main.liveAddress(main.elf.entry)
+    }
+
+    /// Stops one thread (the main one if it still runs) for remote syscalls.
+    public func withRemoteSyscalls<T>(timeoutSeconds: Double = 2, _ body: (RemoteSyscaller) throws -> T) throws -> T {
+        let tids = try Threads.list(pid: pid)
+        let tid = tids.contains(pid) ? pid : (tids.first ?? pid)
+        let world = try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds, onlyThread: tid)
+        defer { world.resume() }
+        let sc = try RemoteSyscaller(world: world, memory: memory, scratch: try scratchAddress())
+        return try body(sc)
+    }
+}

@@ -1,0 +1,182 @@
+import CShims
+import Glibc
+
+/// Every thread of a process held in a ptrace stop. Threads are attached
+/// with PTRACE_SEIZE and stopped with PTRACE_INTERRUPT, and threads born
+/// while stopping are caught through PTRACE_O_TRACECLONE. `resume()` must
+/// run on every path; it is idempotent. A class because it owns the stops.
+public final class StoppedWorld {
+    public let pid: Int32
+    /// Stopped threads, in the order they stopped.
+    public private(set) var threads: [Int32] = []
+    /// Signals that arrived while stopping; re-delivered on resume.
+    private var pendingSignals: [Int32: Int32] = [:]
+    private var attached: Set<Int32> = []
+    public private(set) var firstStopMicros: UInt64 = 0
+    public private(set) var resumedMicros: UInt64 = 0
+    private var resumed = false
+
+    /// The pause the target saw, from first stop to last resume.
+    public var pauseMicros: UInt64 { resumedMicros >= firstStopMicros ? resumedMicros - firstStopMicros : 0 }
+
+    /// Stops every thread of `pid`, or only `onlyThread` when given (for
+    /// remote syscalls, which need one thread while the others run).
+    public init(pid: Int32, timeoutSeconds: Double, onlyThread: Int32? = nil) throws {
+        self.pid = pid
+        let deadline = Clock.nowMicros() + UInt64(max(0.05, timeoutSeconds) * 1_000_000)
+        do {
+            try stopAll(deadline: deadline, only: onlyThread)
+        } catch {
+            resume()
+            throw error
+        }
+    }
+
+    deinit { resume() }
+
+    private func stopAll(deadline: UInt64, only: Int32?) throws {
+        var waiting: Set<Int32> = []
+        var rounds = 0
+        while true {
+            rounds += 1
+            let tids = try only.map { [$0] } ?? Threads.list(pid: pid)
+            var fresh = false
+            for tid in tids where !attached.contains(tid) {
+                if firstStopMicros == 0 { firstStopMicros = Clock.nowMicros() }
+                if xs_seize(tid, only == nil ? UInt(XS_PTRACE_O_TRACECLONE) : 0) != 0 {
+                    let e = errno
+                    if e == ESRCH { continue }  // the thread exited meanwhile
+                    if e == EPERM {
+                        let t = Threads.tracer(of: tid)
+                        if t != 0 && t != getpid() { throw TargetError.alreadyTraced(pid: pid, tracer: t) }
+                        // Auto-attached through TRACECLONE before we saw it in /proc.
+                        if t == getpid() { attached.insert(tid); waiting.insert(tid); fresh = true; continue }
+                        throw TargetError.permission(pid: pid, what: "trace")
+                    }
+                    throw TargetError.ptrace(op: "SEIZE", tid: tid, errno: e)
+                }
+                attached.insert(tid)
+                waiting.insert(tid)
+                fresh = true
+                if xs_interrupt(tid) != 0 && errno != ESRCH {
+                    throw TargetError.ptrace(op: "INTERRUPT", tid: tid, errno: errno)
+                }
+            }
+            try waitForStops(&waiting, deadline: deadline)
+            if !fresh || only != nil { break }
+            guard rounds < 1000 else { throw TargetError.timeout(what: "threads to stop being created", seconds: 0) }
+        }
+        guard !threads.isEmpty else { throw TargetError.exited(pid: pid, detail: "no thread could be stopped") }
+    }
+
+    /// Waits until every thread in `waiting` reports a stop, adopting
+    /// threads created meanwhile.
+    private func waitForStops(_ waiting: inout Set<Int32>, deadline: UInt64) throws {
+        var spins = 0
+        while !waiting.isEmpty {
+            var progressed = false
+            // Per-thread waits: waitpid(-1) would also reap the caller's own
+            // children, which a test harness may be.
+            for tid in waiting.sorted() {
+                var status: Int32 = 0
+                let r = xs_waitpid_all(tid, &status, 1)
+                if r == tid {
+                    progressed = true
+                    try record(tid: tid, status: status, waiting: &waiting)
+                } else if r < 0 && errno == ECHILD {
+                    // Gone before it could stop.
+                    progressed = true
+                    waiting.remove(tid)
+                    attached.remove(tid)
+                }
+            }
+            if progressed { continue }
+            guard Clock.nowMicros() < deadline else {
+                throw TargetError.timeout(what: "threads \(waiting.sorted()) of \(pid) to stop", seconds: 0)
+            }
+            spins += 1
+            if spins > 200 { Clock.sleep(micros: 50) } else { sched_yield() }
+        }
+    }
+
+    private func record(tid: Int32, status: Int32, waiting: inout Set<Int32>) throws {
+        if xs_wifexited(status) != 0 || xs_wifsignaled(status) != 0 {
+            waiting.remove(tid)
+            attached.remove(tid)
+            threads.removeAll { $0 == tid }
+            if tid == pid && xs_wifsignaled(status) != 0 {
+                throw TargetError.exited(pid: pid, detail: "killed by signal \(xs_wtermsig(status))")
+            }
+            return
+        }
+        guard xs_wifstopped(status) != 0 else { return }
+        let event = xs_ptrace_event(status)
+        if event == XS_PTRACE_EVENT_CLONE {
+            var child: UInt = 0
+            if xs_geteventmsg(tid, &child) == 0, child != 0, !attached.contains(Int32(child)) {
+                attached.insert(Int32(child))
+                waiting.insert(Int32(child))
+            }
+        } else if event == 0 {
+            let sig = xs_wstopsig(status)
+            // A signal stopped the thread before our interrupt did; hold it
+            // and deliver it when we let go.
+            if sig != SIGSTOP || !attached.contains(tid) { pendingSignals[tid] = sig }
+        }
+        if waiting.remove(tid) != nil || !threads.contains(tid) {
+            if !threads.contains(tid) { threads.append(tid) }
+            if !attached.contains(tid) { attached.insert(tid) }
+        }
+    }
+
+    /// Registers of a stopped thread.
+    public func registers(_ tid: Int32) throws -> user_regs_struct {
+        var r = user_regs_struct()
+        guard xs_getregs(tid, &r) == 0 else { throw TargetError.ptrace(op: "GETREGS", tid: tid, errno: errno) }
+        return r
+    }
+
+    public func setRegisters(_ tid: Int32, _ r: user_regs_struct) throws {
+        var copy = r
+        guard xs_setregs(tid, &copy) == 0 else { throw TargetError.ptrace(op: "SETREGS", tid: tid, errno: errno) }
+    }
+
+    /// Runs a stopped thread until its next stop and returns that status,
+    /// holding any unrelated signal for later delivery.
+    func runUntilTrap(_ tid: Int32, deadline: UInt64) throws {
+        guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
+        while true {
+            var status: Int32 = 0
+            let r = xs_waitpid_all(tid, &status, 1)
+            if r == 0 || (r < 0 && errno == EINTR) {
+                guard Clock.nowMicros() < deadline else {
+                    _ = xs_interrupt(tid)
+                    throw TargetError.timeout(what: "a remote system call in thread \(tid)", seconds: 0)
+                }
+                sched_yield()
+                continue
+            }
+            guard r == tid else { throw TargetError.ptrace(op: "waitpid", tid: tid, errno: errno) }
+            if xs_wifexited(status) != 0 || xs_wifsignaled(status) != 0 {
+                attached.remove(tid)
+                threads.removeAll { $0 == tid }
+                throw TargetError.exited(pid: pid, detail: "thread \(tid) ended during a remote system call")
+            }
+            let sig = xs_wstopsig(status)
+            if xs_ptrace_event(status) == 0 && sig == SIGTRAP { return }
+            if xs_ptrace_event(status) == 0 && sig != SIGSTOP { pendingSignals[tid] = sig }
+            guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
+        }
+    }
+
+    /// Lets every thread go, re-delivering held signals. Safe to call twice.
+    public func resume() {
+        guard !resumed else { return }
+        resumed = true
+        for tid in attached {
+            _ = xs_detach(tid, pendingSignals[tid] ?? 0)
+        }
+        resumedMicros = Clock.nowMicros()
+        if firstStopMicros == 0 { firstStopMicros = resumedMicros }
+    }
+}

@@ -1,0 +1,48 @@
+import Glibc
+
+/// Failures talking to a target. Whether the CLI calls them bad input or a
+/// refusal is decided where the operation knows the target is unchanged.
+public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
+    case noSuchProcess(Int32)
+    case permission(pid: Int32, what: String)
+    case alreadyTraced(pid: Int32, tracer: Int32)
+    case io(what: String, address: UInt64, count: Int, reason: String)
+    case moduleNotLoaded(String, loaded: [String])
+    case mapsUnreadable(pid: Int32, reason: String)
+    case ptrace(op: String, tid: Int32, errno: Int32)
+    case timeout(what: String, seconds: Double)
+    case exited(pid: Int32, detail: String)
+    case remoteSyscall(name: String, result: Int64)
+    case binaryReplaced(path: String)
+    case notMapped(UInt64)
+
+    public var description: String {
+        switch self {
+        case let .noSuchProcess(pid):
+            return "no process with PID \(pid); check the PID (it may have exited)"
+        case let .permission(pid, what):
+            return "not permitted to \(what) process \(pid); run as root or as the process owner, and check /proc/sys/kernel/yama/ptrace_scope"
+        case let .alreadyTraced(pid, tracer):
+            return "process \(pid) is already traced by PID \(tracer) (a debugger?); detach it first"
+        case let .io(what, address, count, reason):
+            return "cannot \(what) \(count) bytes at 0x\(String(address, radix: 16)): \(reason)"
+        case let .moduleNotLoaded(name, loaded):
+            return "\(name) is not loaded in the target; loaded modules: \(loaded.prefix(12).joined(separator: ", "))"
+        case let .mapsUnreadable(pid, reason):
+            return "cannot read the memory map of process \(pid): \(reason)"
+        case let .ptrace(op, tid, err):
+            return "ptrace \(op) on thread \(tid) failed: \(String(cString: strerror(err)))"
+        case let .timeout(what, seconds):
+            return "timed out after \(seconds) s waiting for \(what)"
+        case let .exited(pid, detail):
+            return "process \(pid) exited while xsplice was working: \(detail)"
+        case let .remoteSyscall(name, result):
+            return "remote \(name) in the target failed: \(result < 0 && result > -4096 ? String(cString: strerror(Int32(-result))) : "returned \(result)")"
+        case let .binaryReplaced(path):
+            return "the file mapped as \(path) differs from the one the process runs (replaced on disk?); xsplice reads the mapped file through /proc/PID/map_files and could not"
+        case let .notMapped(a):
+            return "address 0x\(String(a, radix: 16)) is not mapped in the target"
+        }
+    }
+}
+

@@ -1,0 +1,28 @@
+import ELF
+import Foundation
+import Payload
+import Target
+import Hash
+
+/// A finished command's exit code with the message to print for it.
+struct Exit: Error {
+    static let done: Int32 = 0
+    static let refused: Int32 = 1
+    static let badInput: Int32 = 2
+    static let inconsistent: Int32 = 3
+
+    let code: Int32
+    let message: String?
+
+    func emit() -> Never {
+        if let message { Console.err("xsplice: " + message) }
+        Foundation.exit(code)
+    }
+
+    /// Errors that reach the top unhandled: malformed input of every kind is
+    /// bad input (2); anything else is reported as such too, since commands
+    /// that can refuse or leave a target inconsistent map those themselves.
+    static func from(_ error: Error) -> Exit {
+        Exit(code: badInput, message: "\(error)")
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import OldCodeCheck
+import Payload
+import Target
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Compare payloads' expected old code with a process or an image: virgin, applied(P) or foreign."
+    )
+
+    @Option(name: .long, help: "A running process.") var pid: Int32?
+    @Option(name: .long, help: "An ELF file on disk.") var image: String?
+    @Argument(help: "Payload files.") var payloads: [String]
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func validate() throws {
+        guard (pid == nil) != (image == nil) else { throw ValidationError("give exactly one of --pid PID or --image FILE") }
+        guard !payloads.isEmpty else { throw ValidationError("give at least one payload") }
+    }
+
+    func run() throws {
+        let files = try payloads.map { try PayloadFile.load(path: $0) }
+        let reports: [PayloadReport]
+        if let image {
+            let verifier = Verifier(target: try ImageTarget(path: image))
+            reports = files.map { verifier.verify($0) }
+        } else {
+            throw Exit(code: Exit.badInput, message: "verify --pid is not available in this build")
+        }
+        if json {
+            try Console.json(VerifyOutput(payloads: reports.map(ReportRendering.json),
+                                          verdict: reports.contains { $0.verdict == .conflict } ? "conflict" : "ok"))
+        } else {
+            Console.out(ReportRendering.text(reports))
+        }
+        if reports.contains(where: { $0.verdict == .conflict }) { throw Exit(code: Exit.refused, message: nil) }
+    }
+}
+
+struct VerifyOutput: Encodable {
+    var payloads: [ReportRendering.JSONPayload]
+    var verdict: String
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+struct XSplice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xsplice",
+        abstract: "Verification-first live patching of running x86-64 Linux programs.",
+        discussion: "Exit codes: 0 done or the state holds; 1 refused, target unchanged; 2 bad input; 3 the target may be inconsistent.",
+        subcommands: [BuildCommand.self, InspectCommand.self, VerifyCommand.self]
+    )
+}

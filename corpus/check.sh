@@ -32,7 +32,9 @@ func_bytes() {
     local info v s
     info=$(sym_info "$1" "$2") || return 1
     read -r v s <<<"$info"
-    objdump -d --start-address="$v" --stop-address=$((v + s)) "$1" |
+    local sec=()
+    [[ $1 == *.o ]] && sec=(-j ".text.${2#*:}")   # relocatable: sections overlap at 0
+    objdump -d "${sec[@]}" --start-address="$v" --stop-address=$((v + s)) "$1" |
         awk -F'\t' '/^ *[0-9a-f]+:\t/ { printf "%s", $2 } END { print "" }' | tr -d ' '
 }
 
@@ -78,6 +80,9 @@ for prog in "${progs[@]}"; do
         if readelf -sW "$mod" | awk '{print $8}' | grep -qE "^$base\.(constprop|isra|part|cold)"; then
             err "$f has a compiler clone"
         fi
+        if [ "$prog" = cet ]; then   # -fcf-protection=full: entry is endbr64
+            [[ $(func_bytes "$mod" "$f") == f30f1efa* ]] || err "$f does not start with endbr64"
+        fi
         wb=$(func_bytes "$wmod" "$f") || err "no $f in $wmod"
         [ "$(func_bytes "$mod" "$f")" != "$wb" ] || err "$f has identical bytes in the wrong build"
     done
@@ -94,6 +99,9 @@ for prog in "${progs[@]}"; do
         for k in "${!vfa[@]}"; do
             f=${vfa[$k]}
             readelf -SW "$o" | grep -q "\] \.text\.${f#*:} " || err "variant $v: no .text.${f#*:} in $o"
+            if [ "$prog" = cet ]; then
+                [[ $(func_bytes "$o" "$f") == f30f1efa* ]] || err "variant $v: $f does not start with endbr64"
+            fi
             [ -z "${seen["$f=${vta[$k]}"]:-}" ] || err "token ${vta[$k]} of $f is not distinct"
             seen["$f=${vta[$k]}"]=1
         done

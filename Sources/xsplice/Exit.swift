@@ -3,6 +3,8 @@ import Foundation
 import Payload
 import Target
 import Hash
+import Applier
+import OldCodeCheck
 
 /// A finished command's exit code with the message to print for it.
 struct Exit: Error {
@@ -24,5 +26,24 @@ struct Exit: Error {
     /// that can refuse or leave a target inconsistent map those themselves.
     static func from(_ error: Error) -> Exit {
         Exit(code: badInput, message: "\(error)")
+    }
+
+    /// Live operations: the applier's own classification, and target
+    /// failures (a missing process is bad input; anything that stopped us
+    /// before a write is a refusal with the target unchanged).
+    static func fromLive(_ error: Error) -> Exit {
+        switch error {
+        case let e as ApplierError:
+            return Exit(code: e.exitCode, message: e.description)
+        case let e as TargetError:
+            switch e {
+            case .noSuchProcess, .moduleNotLoaded: return Exit(code: badInput, message: e.description)
+            default: return Exit(code: refused, message: "refused: \(e); the target is unchanged")
+            }
+        case let e as Exit:
+            return e
+        default:
+            return Exit(code: badInput, message: "\(error)")
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import OldCodeCheck
 import Payload
 import Target
+import Applier
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,8 +26,10 @@ struct VerifyCommand: ParsableCommand {
         if let image {
             let verifier = Verifier(target: try ImageTarget(path: image))
             reports = files.map { verifier.verify($0) }
+        } else if let pid {
+            do { reports = try LiveSession(pid: pid).verify(files) } catch { throw Exit.fromLive(error) }
         } else {
-            throw Exit(code: Exit.badInput, message: "verify --pid is not available in this build")
+            reports = []
         }
         if json {
             try Console.json(VerifyOutput(payloads: reports.map(ReportRendering.json),

@@ -6,7 +6,7 @@
  *
  *   pick_word  returns a string:        orig "alpha"
  *       fixA "fixA-word" (literal; ++g_pick_count)   fixC "gamma" (program's
- *       g_words[2])   cumA "cumA-word-7" (literal + snprintf)
+ *       g_words[2])   cumA "cumA-word" (literal)
  *   make_tag   writes a string to buf:  orig "tag-7"   fixB "fixB-tag-42"
  */
 #include "corpus.h"

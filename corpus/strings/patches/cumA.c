@@ -1,16 +1,12 @@
-/* strings cumA (original or fixA underneath): pick_word builds its string
- * with snprintf into a buffer of the patch's own .bss.  Token "cumA-word-7". */
-#include <stdio.h>
-
+/* strings cumA (original or fixA underneath): pick_word returns another new
+ * literal and bumps the program's counter.  Token "cumA-word". */
 extern volatile long g_pick_count;
+extern volatile int g_sink;
 extern int g_tag_num;
-
-static char word_buf[32];
 
 __attribute__((noinline, noipa)) const char *pick_word(int x)
 {
-    (void)x;
-    g_pick_count += 1;
-    snprintf(word_buf, sizeof word_buf, "cumA-word-%d", g_tag_num);
-    return word_buf;
+    g_pick_count += 2;
+    g_sink = x + g_tag_num;
+    return "cumA-word";
 }

@@ -1,0 +1,101 @@
+import Hash
+import OldCodeCheck
+import Payload
+import Target
+
+extension LiveSession {
+    /// The state NEW's function would find once OLD's jump is taken out.
+    func stateAfterRevert(_ f: FunctionPatch, entry: UInt64, old: Registry.Record, reg: Registry, verifier: Verifier) -> FunctionState {
+        guard old.functions.contains(where: { $0.site.entryAddress == entry }) else { return verifier.state(of: f).state }
+        let stack = reg.stack(atEntry: entry)
+        guard stack.count >= 2 else {
+            // OLD's saved bytes are the old code: check them, as live memory would show it.
+            guard let mine = stack.last else { return .virgin }
+            let site = PatchSite(oldBytes: f.oldBytes, entry: entry)
+            let o = site.patchOffset
+            let expected = Array(f.oldBytes[o..<(o + Trampoline.jumpSize)])
+            return mine.savedBytes == expected ? .virgin : .foreign(.unknownJump(target: 0))
+        }
+        return .applied(stack[stack.count - 2].payloadID)
+    }
+
+    /// Reverts OLD and applies NEW in one stop window: no moment has neither
+    /// active, and no moment has a half state.
+    public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5) throws -> OperationResult {
+        let p = file.payload
+        let first = try registry()
+        let old = try first.find(oldKey)
+        guard old.id != file.id else { throw ApplierError.badRequest("\(old.name) cannot replace itself") }
+        try checkTop(old, in: first)
+        let module = try singleModule(p)
+        let entries = p.functions.map { module.liveAddress($0.oldAddress) }
+        let verifier = Verifier(target: target, registry: first)
+        for (f, e) in zip(p.functions, entries) {
+            let st = stateAfterRevert(f, entry: e, old: old, reg: first, verifier: verifier)
+            guard Self.accepts(f, st) else {
+                throw ApplierError.conflict("\(f.displayName) would be \(describe(st, first)) once \(old.name) is reverted; \(p.name) accepts \(f.accepts.map(\.description).joined(separator: " or "))")
+            }
+            try Patchability.check(f, entry: e, disassembler: disassembler)
+        }
+        let code = try CodeLoader.load(p, module: module, target: target)
+        do {
+            let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
+                busyRanges(of: old) + zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
+            }) { _ -> [OperationResult.Function] in
+                var reg = try store.load(at: code.registryBase).registry
+                guard let cur = reg.records.first(where: { $0.id == old.id }) else {
+                    throw ApplierError.notApplied(oldKey, applied: reg.records.map(\.name))
+                }
+                try checkTop(cur, in: reg)
+                let v = Verifier(target: target, registry: reg)
+                var writer = PatchWriter(memory: target)
+                var sites: [Registry.Function] = []
+                var rows: [OperationResult.Function] = []
+                var handled = Set<UInt64>()
+                for (i, f) in p.functions.enumerated() {
+                    let st = stateAfterRevert(f, entry: entries[i], old: cur, reg: reg, verifier: v)
+                    guard Self.accepts(f, st) else {
+                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
+                    }
+                    let site = PatchSite(oldBytes: f.oldBytes, entry: entries[i])
+                    let live = try target.read(site.patchAddress, count: Trampoline.jumpSize)
+                    // Where OLD sat, NEW inherits what OLD had saved.
+                    let saved = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes ?? live
+                    guard let jump = site.jump(to: code.replacements[i].address) else {
+                        throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
+                    }
+                    writer.add(site.patchAddress, new: jump, old: live)
+                    handled.insert(entries[i])
+                    sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
+                        payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
+                        replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
+                        replacementHash: code.replacements[i].hash)))
+                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
+                }
+                for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
+                    let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+                    writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live)
+                    rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
+                                      before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
+                }
+                try writer.commit()
+                reg.records.removeAll { $0.id == cur.id }
+                reg.records.append(Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
+                                                   regionAddress: code.region, regionSize: code.size, functions: sites))
+                do { try store.save(reg, at: code.registryBase) } catch {
+                    try writer.rollback()
+                    throw error
+                }
+                return rows
+            }
+            CodeLoader.unload(region: old.regionAddress, size: old.regionSize, target: target)
+            var r = result("replace", "replaced", file, outcome.value, outcome)
+            r.replaced = old.name
+            r.region = hex(code.region)
+            return r
+        } catch {
+            CodeLoader.unload(region: code.region, size: code.size, target: target)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Hash
+import OldCodeCheck
+import Payload
+import Target
+
+extension LiveSession {
+    /// Checks that `record` is on top of every function it patched and that
+    /// live memory agrees with the registry there.
+    func checkTop(_ record: Registry.Record, in reg: Registry) throws {
+        for fn in record.functions {
+            let stack = reg.stack(atEntry: fn.site.entryAddress)
+            if let top = stack.last, top.payloadID != record.id {
+                throw ApplierError.coveredBy(payload: reg.payloadName(top.payloadID) ?? top.payloadID.shortHex, function: fn.displayName)
+            }
+            let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+            let site = PatchSite(oldBytes: [], entry: fn.site.patchAddress)
+            guard site.jumpTarget(in: live) == fn.site.replacementAddress else {
+                throw ApplierError.conflict("\(fn.displayName) no longer holds \(record.name)'s jump (live memory differs from the registry: foreign)")
+            }
+            let code = try target.read(fn.site.replacementAddress, count: Int(fn.site.replacementSize))
+            guard try SHA256.hash(code) == fn.site.replacementHash else {
+                throw ApplierError.conflict("the replacement code of \(fn.displayName) in \(record.name) was modified (foreign)")
+            }
+        }
+    }
+
+    /// Code that must be idle before `record` can be taken out.
+    func busyRanges(of record: Registry.Record) -> [BusyRange] {
+        record.functions.map {
+            BusyRange(range: $0.site.entryAddress..<($0.site.entryAddress + $0.oldSize), name: $0.displayName)
+        } + [BusyRange(range: record.regionAddress..<(record.regionAddress + record.regionSize), name: "the new code of \(record.name)")]
+    }
+
+    /// What a function returns to when `record`'s jump is taken out.
+    func stateBeneath(_ fn: Registry.Function, in reg: Registry) -> String {
+        let stack = reg.stack(atEntry: fn.site.entryAddress)
+        guard stack.count >= 2 else { return "virgin" }
+        let below = stack[stack.count - 2]
+        return "applied(\(reg.payloadName(below.payloadID) ?? below.payloadID.shortHex))"
+    }
+
+    public func revert(_ nameOrID: String, timeoutSeconds: Double = 5) throws -> OperationResult {
+        let first = try registry()
+        let record = try first.find(nameOrID)
+        try checkTop(record, in: first)
+        guard let regBase = try store.location() else { throw ApplierError.registryCorrupt("registry mapping vanished") }
+        let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) }) { _ -> [OperationResult.Function] in
+            var reg = try store.load(at: regBase).registry
+            guard let current = reg.records.first(where: { $0.id == record.id }) else {
+                throw ApplierError.notApplied(nameOrID, applied: reg.records.map(\.name))
+            }
+            try checkTop(current, in: reg)
+            var writer = PatchWriter(memory: target)
+            var rows: [OperationResult.Function] = []
+            for fn in current.functions {
+                let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+                writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live)
+                rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
+                                  before: "applied(\(current.name))", after: stateBeneath(fn, in: reg)))
+            }
+            try writer.commit()
+            reg.records.removeAll { $0.id == current.id }
+            do { try store.save(reg, at: regBase) } catch {
+                try writer.rollback()
+                throw error
+            }
+            return rows
+        }
+        // No thread was in the code when its jumps went away, and none can
+        // enter it now, so the region can go.
+        CodeLoader.unload(region: record.regionAddress, size: record.regionSize, target: target)
+        return OperationResult(action: "revert", outcome: "reverted", payload: record.name, id: record.id.hex, replaced: nil,
+                               functions: outcome.value, pause_us: outcome.pauseMicros, attempts: outcome.attempts,
+                               threads: outcome.threads, region: nil)
+    }
+}

@@ -1,0 +1,79 @@
+import Applier
+import ArgumentParser
+import Payload
+import Target
+
+/// Options every live command shares.
+struct LiveOptions: ParsableArguments {
+    @Option(name: .long, help: "The process to patch.") var pid: Int32
+    @Option(name: .long, help: "Seconds to keep retrying while the functions are busy.") var timeout: Double = 5
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func validate() throws {
+        guard timeout >= 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+    }
+
+    func session() throws -> LiveSession {
+        do { return try LiveSession(pid: pid) } catch { throw Exit.fromLive(error) }
+    }
+
+    func report(_ r: OperationResult) throws {
+        if json { try Console.json(r) } else { Console.out(r.text) }
+    }
+}
+
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Apply a payload to a running process, all or nothing.")
+    @OptionGroup var live: LiveOptions
+    @Argument(help: "The payload file.") var payload: String
+    @Flag(name: .customLong("dry-run"), help: "Check everything, write nothing.") var dryRun = false
+
+    func run() throws {
+        let file = try PayloadFile.load(path: payload)
+        let s = try live.session()
+        do { try live.report(try s.apply(file, timeoutSeconds: live.timeout, dryRun: dryRun)) } catch { throw Exit.fromLive(error) }
+    }
+}
+
+struct RevertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revert", abstract: "Take an applied payload out (it must be on top).")
+    @OptionGroup var live: LiveOptions
+    @Argument(help: "The payload's name or ID (a prefix of 8+ hex digits).") var payload: String
+
+    func run() throws {
+        let s = try live.session()
+        do { try live.report(try s.revert(payload, timeoutSeconds: live.timeout)) } catch { throw Exit.fromLive(error) }
+    }
+}
+
+struct ReplaceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replace", abstract: "Revert one payload and apply another in one stop.")
+    @OptionGroup var live: LiveOptions
+    @Argument(help: "The applied payload's name or ID.") var old: String
+    @Argument(help: "The new payload file.") var new: String
+
+    func run() throws {
+        let file = try PayloadFile.load(path: new)
+        let s = try live.session()
+        do { try live.report(try s.replace(old, with: file, timeoutSeconds: live.timeout)) } catch { throw Exit.fromLive(error) }
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show the payloads applied to a process, from the process alone.")
+    @Option(name: .long, help: "The process.") var pid: Int32
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func run() throws {
+        let entries: [ListEntry]
+        do { entries = try LiveSession(pid: pid).list() } catch { throw Exit.fromLive(error) }
+        if json { try Console.json(entries); return }
+        if entries.isEmpty { Console.out("no payloads applied to \(pid)"); return }
+        var s = ""
+        for e in entries {
+            s += "\(e.name)  \(e.id)  applied \(e.applied_at)  code at \(e.region)\n"
+            for f in e.functions { s += "  \(f.function)  \(f.address) -> \(f.replacement)  \(f.live)\n" }
+        }
+        Console.out(s)
+    }
+}

@@ -36,6 +36,9 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
     case badEntrySize(what: String, expected: Int, found: UInt64)
     /// A table's byte size is not a whole number of entries.
     case badTableSize(what: String, size: UInt64, entrySize: UInt64)
+    /// A PT_LOAD segment is self-inconsistent: its memory range wraps past
+    /// 2^64, or it claims more file bytes than memory bytes.
+    case badSegment(index: Int, reason: String)
     /// A relocation names a symbol beyond the end of its symbol table.
     case badSymbolIndex(what: String, index: UInt32, symbolCount: Int)
     /// The file uses extended numbering (PN_XNUM / SHN_XINDEX), which this
@@ -78,6 +81,8 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(what): entry size is \(found), expected \(expected); the file is corrupt or not x86-64 ELF64"
         case let .badTableSize(what, size, entrySize):
             return "\(what): size \(size) is not a multiple of the entry size \(entrySize); the file is corrupt"
+        case let .badSegment(index, reason):
+            return "program header \(index) (PT_LOAD) is invalid: \(reason); the file is corrupt"
         case let .badSymbolIndex(what, index, count):
             return "\(what): symbol index \(index) is out of range (the symbol table has \(count) entries); the file is corrupt"
         case let .extendedNumbering(what):

@@ -5,6 +5,10 @@ extension ELFFile {
     /// file-backed part. Bytes past p_filesz (e.g. .bss) have no file
     /// contents, so they are reported as not mapped.
     public func fileOffset(forVirtualAddress address: UInt64, count: UInt64) throws -> Int {
+        // A range that wraps past 2^64 cannot lie inside any segment.
+        guard !address.addingReportingOverflow(count).overflow else {
+            throw ELFError.addressNotMapped(address)
+        }
         for segment in segments where segment.type == ProgramHeader.load {
             guard address >= segment.virtualAddress else { continue }
             let delta = address - segment.virtualAddress

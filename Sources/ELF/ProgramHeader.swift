@@ -61,6 +61,16 @@ public struct ProgramHeader: Sendable, Equatable {
             if ph.fileSize > 0 {
                 _ = try r.range("contents of \(what) (type \(ph.type))", offset: ph.offset, size: ph.fileSize)
             }
+            if ph.type == ProgramHeader.load {
+                // Address lookups assume [vaddr, vaddr + memsz) is a plain
+                // interval containing the file-backed part; refuse otherwise.
+                guard ph.fileSize <= ph.memorySize else {
+                    throw .badSegment(index: i, reason: "p_filesz \(ph.fileSize) exceeds p_memsz \(ph.memorySize)")
+                }
+                guard !ph.virtualAddress.addingReportingOverflow(ph.memorySize).overflow else {
+                    throw .badSegment(index: i, reason: "p_vaddr 0x\(String(ph.virtualAddress, radix: 16)) + p_memsz 0x\(String(ph.memorySize, radix: 16)) wraps past 2^64")
+                }
+            }
             result.append(ph)
         }
         return result

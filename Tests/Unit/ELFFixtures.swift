@@ -41,9 +41,19 @@ struct ELFFixtures: Sendable {
     /// The fixtures, or a test failure explaining why they could not be built.
     static func get() throws -> ELFFixtures { try built.get() }
 
+    static func tempPrefix() -> String { "elf-fixtures-\(getpid())-" }
+
     private static func build() throws -> ELFFixtures {
         let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("elf-fixtures-\(UUID().uuidString)").path
+            .appendingPathComponent("\(tempPrefix())\(UUID().uuidString)").path
+        // Remove this process's fixtures when the test run exits.
+        atexit {
+            let tmp = FileManager.default.temporaryDirectory
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []
+            for name in names where name.hasPrefix(ELFFixtures.tempPrefix()) {
+                try? FileManager.default.removeItem(at: tmp.appendingPathComponent(name))
+            }
+        }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let src = dir + "/fixture.c"
         try source.write(toFile: src, atomically: true, encoding: .utf8)
@@ -75,7 +85,7 @@ enum Tool {
         // stderr goes to a file so a chatty tool can't fill a pipe and deadlock us.
         let errPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("elf-tool-\(UUID().uuidString).err").path
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         let out = Pipe()
@@ -100,11 +110,11 @@ enum Readelf {
     struct SymbolRow: Equatable { let index: Int; let value: UInt64; let size: UInt64; let type: String; let binding: String; let sectionIndex: String; let name: String }
     struct RelocationRow: Equatable { let offset: UInt64; let info: UInt64; let symbolName: String }
 
-    static func hex(_ s: some StringProtocol) -> UInt64? {
-        UInt64(s.hasPrefix("0x") ? s.dropFirst(2) : Substring(s), radix: 16)
+    static func hex(_ s: Substring) -> UInt64? {
+        UInt64(s.hasPrefix("0x") ? s.dropFirst(2) : s, radix: 16)
     }
 
-    static func tokens(_ line: some StringProtocol) -> [Substring] {
+    static func tokens(_ line: Substring) -> [Substring] {
         line.split(whereSeparator: { $0 == " " || $0 == "\t" })
     }
 

@@ -158,13 +158,16 @@ struct ELFMalformedTests {
         bytes = good; Self.put(UInt64.max - 1, at: base + 32, in: &bytes)  // p_filesz
         #expect(Self.error(parsing: bytes) == .outOfBounds(what: "contents of program header \(i) (type 1)",
                                                           offset: file.segments[i].offset, size: UInt64.max - 1, fileSize: good.count))
-        // A segment whose vaddr + filesz wraps must not map anything near 0 or trap.
-        bytes = good
-        Self.put(UInt64.max - 0x10, at: base + 16, in: &bytes)  // p_vaddr
-        let wrapped = try ELFFile(bytes: bytes)
-        #expect(throws: ELFError.addressNotMapped(0)) { try wrapped.fileOffset(forVirtualAddress: 0, count: 1) }
+        // A PT_LOAD whose memory range wraps past 2^64, or with filesz > memsz, is refused.
+        bytes = good; Self.put(UInt64.max - 0x10, at: base + 16, in: &bytes)  // p_vaddr
+        guard case .badSegment(index: i, _)? = Self.error(parsing: bytes) else { Issue.record("expected badSegment"); return }
+        bytes = good; Self.put(file.segments[i].fileSize + 1, at: base + 40, in: &bytes)  // p_memsz
+        _ = try ELFFile(bytes: bytes)  // memsz > filesz is normal (.bss)
+        bytes = good; Self.put(file.segments[i].fileSize - 1, at: base + 40, in: &bytes)
+        guard case .badSegment(index: i, _)? = Self.error(parsing: bytes) else { Issue.record("expected badSegment"); return }
+        // Ranges that wrap past 2^64 are never mapped.
         #expect(throws: ELFError.addressNotMapped(UInt64.max - 8)) {
-            try wrapped.bytes(atVirtualAddress: UInt64.max - 8, count: 0x100)
+            try file.bytes(atVirtualAddress: UInt64.max - 8, count: 0x100)
         }
     }
 

@@ -1,0 +1,91 @@
+import Foundation
+import Glibc
+
+/// A corpus program running for a live test, started with posix_spawn
+/// (Foundation's Process would watch the child and could race xsplice's
+/// ptrace waits). Its output goes to a file that the test polls; `stop()`
+/// kills and reaps it.
+final class LiveProcess {
+    let pid: Int32
+    let outputPath: String
+    private var reaped = false
+
+    init(_ path: String, args: [String] = ["60"]) throws {
+        outputPath = Paths.tempDir("out") + "/stdout"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+        guard rc == 0 else { throw TestFailure("could not start \(path): \(String(cString: strerror(rc)))") }
+        pid = child
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        guard !reaped else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        reaped = true
+    }
+
+    var isAlive: Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        // A zombie is dead for our purposes.
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true)
+    }
+
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// The most recent complete tick line, parsed as function=token pairs.
+    func lastTick() -> (Int, [String: String])? {
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: true)
+        // The last line may still be being written.
+        for line in lines.reversed().prefix(3) where line.hasPrefix("tick ") {
+            let f = line.split(separator: " ")
+            guard f.count >= 2, let n = Int(f[1]) else { continue }
+            var d: [String: String] = [:]
+            for kv in f.dropFirst(2) {
+                let p = kv.split(separator: "=", maxSplits: 1)
+                if p.count == 2 { d[String(p[0])] = String(p[1]) }
+            }
+            return (n, d)
+        }
+        return nil
+    }
+
+    /// Waits for a tick printed after the current one whose tokens include
+    /// `expected`; returns the last tokens seen.
+    @discardableResult
+    func waitForTokens(_ expected: [String: String], timeout: Double = 5) -> [String: String] {
+        let start = lastTick()?.0 ?? -1
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen: [String: String] = [:]
+        while Date() < deadline {
+            if let (n, d) = lastTick(), n > start {
+                seen = d
+                if expected.allSatisfy({ d[$0.key] == $0.value }) { return d }
+            }
+            usleep(10_000)
+        }
+        return seen
+    }
+
+    /// Waits until the program has printed its first tick.
+    func waitUntilRunning(timeout: Double = 5) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if lastTick() != nil { return }
+            usleep(10_000)
+        }
+        throw TestFailure("process \(pid) printed no tick within \(timeout) s; output: \(output.suffix(300))")
+    }
+}

@@ -31,7 +31,7 @@ public final class LiveSession {
         let registry = try self.registry()
         let report = Verifier(target: target, registry: registry).verify(file)
         if report.verdict == .applied, registry.records.contains(where: { $0.id == file.id }) {
-            return result("apply", "already applied", file, report.functions.map { row($0, after: "applied") })
+            return result("apply", "already applied", file, report.functions.map { row($0, after: "applied(\(p.name))") })
         }
         guard report.verdict == .applicable else { throw ApplierError.conflict(Self.explain(report)) }
         let module = try singleModule(p)
@@ -39,7 +39,7 @@ public final class LiveSession {
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
             return result("apply", "would apply (dry run, nothing written)", file,
-                          report.functions.map { row($0, after: "applied") })
+                          report.functions.map { row($0, after: "applied(\(p.name))") })
         }
 
         let code = try CodeLoader.load(p, module: module, target: target)
@@ -69,7 +69,7 @@ public final class LiveSession {
                         payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
                         replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
                         replacementHash: code.replacements[i].hash)))
-                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, reg), after: "applied"))
+                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, reg), after: "applied(\(p.name))"))
                 }
                 try writer.commit()
                 reg.records.append(Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),

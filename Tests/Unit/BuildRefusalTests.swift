@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// `xsplice build` refuses what it cannot carry, with exit 2 and a reason.
+@Suite struct BuildRefusalTests {
+    let dir = Paths.tempDir("refuse")
+
+    func gcc(_ name: String, _ source: String, _ flags: [String]) throws -> String {
+        let src = "\(dir)/\(name).c"
+        try source.write(toFile: src, atomically: true, encoding: .utf8)
+        let out = "\(dir)/\(name)"
+        let r = try Shell.run("/usr/bin/gcc", flags + ["-o", out, src])
+        guard r.status == 0 else { throw TestFailure("gcc \(name): \(r.stderr)") }
+        return out
+    }
+
+    let program = """
+    #include <stdio.h>
+    __attribute__((noinline)) int target_fn(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * 3; return s; }
+    __attribute__((naked)) void tiny(void) { __asm__("ret"); }
+    int main(int c, char **v) { (void)v; tiny(); printf("%d\\n", target_fn(c)); return 0; }
+    """
+
+    func refuse(_ args: [String], _ words: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let r = try Shell.xsplice(["build"] + args + ["-o", "\(dir)/out.xsp"])
+        #expect(r.status == 2, "\(r.stderr)", sourceLocation: sourceLocation)
+        for w in words { #expect(r.stderr.contains(w), "\(w) not in: \(r.stderr)", sourceLocation: sourceLocation) }
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.xsp"), sourceLocation: sourceLocation)
+    }
+
+    @Test func missingFunctions() throws {
+        let bin = try gcc("prog", program, ["-O2", "-g"])
+        let obj = try gcc("patch.o", "int target_fn(int x) { return x * 2; }\n", ["-O2", "-c", "-ffunction-sections"])
+        try refuse(["--binary", bin, "--object", obj, "--function", "no_such_fn"], ["no_such_fn", "not defined in"])
+        let other = try gcc("other.o", "int main(void) { return 1; }\n", ["-O2", "-c", "-ffunction-sections"])
+        try refuse(["--binary", bin, "--object", other, "--function", "target_fn"], ["target_fn", "not defined in \(other)"])
+    }
+
+    @Test func tooShortFunction() throws {
+        let bin = try gcc("prog2", program, ["-O2", "-g"])
+        let obj = try gcc("tiny.o", "void tiny(void) {}\n", ["-O2", "-c", "-ffunction-sections"])
+        try refuse(["--binary", bin, "--object", obj, "--function", "tiny"], ["tiny", "bytes"])
+    }
+
+    @Test func ambiguousStaticNeedsFileOrAddress() throws {
+        try Corpus.ensureBuilt()
+        let m = try Manifest("clash")
+        let obj = "\(m.dir)/fixHelperA.o"
+        try refuse(["--binary", m.binaryPath, "--object", obj, "--function", "helper"], ["several functions", "a.c:helper", "b.c:helper"])
+        let ok = try Shell.xsplice(["build", "--binary", m.binaryPath, "--object", obj, "--function", "a.c:helper", "-o", "\(dir)/ok.xsp"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    @Test func unsupportedRelocationType() throws {
+        let bin = try gcc("prog3", program, ["-O2", "-g"])
+        let obj = try gcc("tls.o", "__thread int counter; int target_fn(int x) { return x + counter; }\n", ["-O2", "-c", "-ffunction-sections"])
+        try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["relocation type", "cannot be carried"])
+    }
+
+    @Test func notFunctionSections() throws {
+        let bin = try gcc("prog4", program, ["-O2", "-g"])
+        let obj = try gcc("plain.o", "int target_fn(int x) { return x * 2; }\n", ["-O2", "-c"])
+        try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["-ffunction-sections"])
+    }
+
+    @Test func newWritableGlobalIsRefused() throws {
+        let bin = try gcc("prog5", program, ["-O2", "-g"])
+        let obj = try gcc("glob.o", "static int fresh[4]; int target_fn(int x) { fresh[x & 3]++; return fresh[0]; }\n", ["-O2", "-c", "-ffunction-sections"])
+        try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["writable data"])
+    }
+}

@@ -16,12 +16,12 @@ struct LoadedCode {
 /// region is mapped; the code is written while the process runs, since
 /// nothing can reach it before the entry jumps exist.
 enum CodeLoader {
-    static func load(_ payload: Payload, module: LoadedModule, target: ProcessTarget) throws -> LoadedCode {
+    static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl) throws -> LoadedCode {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
         let store = RegistryStore(target: target)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
-        let (region, registryBase) = try target.withRemoteSyscalls { sc -> (UInt64, UInt64) in
+        let (region, registryBase) = try target.withSyscalls { sc -> (UInt64, UInt64) in
             var region: UInt64?
             for c in candidates.prefix(32) {
                 guard let got = try? sc.mmap(address: c, length: size, prot: PROT_READ | PROT_EXEC,
@@ -63,7 +63,7 @@ enum CodeLoader {
     /// Frees a region once nothing can run in it. A failure leaks the
     /// mapping but harms nothing, so it is not an error of the operation.
     @discardableResult
-    static func unload(region: UInt64, size: UInt64, target: ProcessTarget) -> Bool {
-        (try? target.withRemoteSyscalls { sc in try sc.munmap(address: region, length: size) }) != nil
+    static func unload(region: UInt64, size: UInt64, target: any ProcessControl) -> Bool {
+        (try? target.withSyscalls { sc in try sc.munmap(address: region, length: size) }) != nil
     }
 }

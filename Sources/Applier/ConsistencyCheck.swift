@@ -18,7 +18,7 @@ struct BusyThread {
 enum ConsistencyCheck {
     static let maxStackScan: UInt64 = 8 << 20
 
-    static func findBusy(world: StoppedWorld, memory: any Memory, maps: [MapEntry], ranges: [BusyRange]) throws -> BusyThread? {
+    static func findBusy(world: any ThreadStop, memory: any Memory, maps: [MapEntry], ranges: [BusyRange]) throws -> BusyThread? {
         guard !ranges.isEmpty else { return nil }
         let sorted = ranges.sorted { $0.range.lowerBound < $1.range.lowerBound }
         func hit(_ v: UInt64) -> BusyRange? {
@@ -30,9 +30,9 @@ enum ConsistencyCheck {
             return lo < sorted.count && sorted[lo].range.contains(v) ? sorted[lo] : nil
         }
         for tid in world.threads {
-            let regs = try world.registers(tid)
-            if let b = hit(UInt64(regs.rip)) { return BusyThread(tid: tid, name: b.name, how: "executing") }
-            let sp = UInt64(regs.rsp)
+            let regs = try world.pointers(tid)
+            if let b = hit(regs.instruction) { return BusyThread(tid: tid, name: b.name, how: "executing") }
+            let sp = regs.stack
             guard let stack = maps.first(where: { $0.contains(sp) }) else { continue }
             let end = min(stack.end, sp + maxStackScan)
             let start = sp & ~7

@@ -7,12 +7,17 @@ import Target
 /// Live operations on one process. Each public method is one transaction:
 /// it either completes or leaves the target as it found it.
 public final class LiveSession {
-    public let target: ProcessTarget
+    public let target: any ProcessControl
     let store: RegistryStore
     let disassembler: Disassembler
 
-    public init(pid: Int32) throws {
-        target = try ProcessTarget(pid: pid)
+    public convenience init(pid: Int32) throws {
+        try self.init(target: try ProcessTarget(pid: pid))
+    }
+
+    /// Works on any controllable target: a live process, or a simulated one.
+    public init(target: any ProcessControl) throws {
+        self.target = target
         store = RegistryStore(target: target)
         disassembler = try Disassembler()
     }

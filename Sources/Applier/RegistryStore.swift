@@ -15,9 +15,9 @@ public struct RegistryStore {
     static var mappingSize: UInt64 { headerSize + 2 * slotSize }
     static let slotHeader = 8 + 4 + 4 + 32
 
-    public let target: ProcessTarget
+    public let target: any ProcessControl
 
-    public init(target: ProcessTarget) { self.target = target }
+    public init(target: any ProcessControl) { self.target = target }
 
     /// The mapping's address, if this process has a registry.
     public func location() throws -> UInt64? {
@@ -53,12 +53,12 @@ public struct RegistryStore {
 
     /// Creates the mapping through remote system calls (one thread stopped
     /// briefly), borrowing `scratch` writable memory for the memfd name.
-    public func create(using sc: RemoteSyscaller, nameBuffer: UInt64) throws -> UInt64 {
+    public func create(using sc: any SyscallPort, nameBuffer: UInt64) throws -> UInt64 {
         try target.write(nameBuffer, bytes: Array(Self.memfdName.utf8) + [0])
         let fd = try sc.memfdCreate(nameAt: nameBuffer, flags: 1 /* MFD_CLOEXEC */)
         do {
             try sc.ftruncate(fd: fd, length: Self.mappingSize)
-            let base = try sc.mmap(address: 0, length: Self.mappingSize, prot: PROT_READ | PROT_WRITE, flags: MAP_SHARED, fd: fd)
+            let base = try sc.mmap(address: 0, length: Self.mappingSize, prot: PROT_READ | PROT_WRITE, flags: MAP_SHARED, fd: fd, offset: 0)
             try sc.close(fd: fd)
             var header = Self.magic
             header += [0, 0, 0, 0]

@@ -11,8 +11,8 @@ enum StopWindow {
         let threads: Int
     }
 
-    static func run<T>(target: ProcessTarget, timeoutSeconds: Double, busy: () throws -> [BusyRange],
-                       _ body: (StoppedWorld) throws -> T) throws -> Outcome<T> {
+    static func run<T>(target: any ProcessControl, timeoutSeconds: Double, busy: () throws -> [BusyRange],
+                       _ body: (any ThreadStop) throws -> T) throws -> Outcome<T> {
         let start = Clock.nowMicros()
         let deadline = start + UInt64(max(0, timeoutSeconds) * 1_000_000)
         var backoff: UInt64 = 500
@@ -20,7 +20,7 @@ enum StopWindow {
         let maps = try target.maps()
         while true {
             attempts += 1
-            let world = try StoppedWorld(pid: target.pid, timeoutSeconds: max(1, timeoutSeconds))
+            let world = try target.stopAll(timeoutSeconds: max(1, timeoutSeconds))
             let found: BusyThread?
             do {
                 found = try ConsistencyCheck.findBusy(world: world, memory: target, maps: maps, ranges: try busy())

@@ -4,7 +4,7 @@ import Foundation
 /// A running process: its memory, its modules (read from the files it has
 /// mapped, through /proc/PID/map_files) and its threads. A class because it
 /// owns the memory file and caches parsed modules.
-public final class ProcessTarget: Target, WritableMemory, @unchecked Sendable {
+public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     public let pid: Int32
     public let memory: ProcessMemory
     private var cachedModules: [LoadedModule]?
@@ -71,6 +71,14 @@ public final class ProcessTarget: Target, WritableMemory, @unchecked Sendable {
             throw TargetError.moduleNotLoaded("the main executable", loaded: [])
         }
         return main.liveAddress(main.elf.entry)
+    }
+
+    public func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T {
+        try withRemoteSyscalls { try body($0) }
+    }
+
+    public func stopAll(timeoutSeconds: Double) throws -> any ThreadStop {
+        try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
     /// Stops one thread (the main one if it still runs) for remote syscalls.

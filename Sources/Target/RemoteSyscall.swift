@@ -4,7 +4,7 @@ import Glibc
 /// Runs system calls inside the target, on a thread that is already stopped.
 /// It borrows three bytes at a code address no thread executes again (the
 /// program's entry point), and puts back the bytes and every register.
-public struct RemoteSyscaller {
+public struct RemoteSyscaller: SyscallPort {
     public let world: StoppedWorld
     public let memory: any WritableMemory
     public let scratch: UInt64
@@ -49,7 +49,7 @@ public struct RemoteSyscaller {
     }
 
     // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-    public func mmap(address: UInt64, length: UInt64, prot: Int32, flags: Int32, fd: Int64 = -1, offset: UInt64 = 0) throws -> UInt64 {
+    public func mmap(address: UInt64, length: UInt64, prot: Int32, flags: Int32, fd: Int64, offset: UInt64) throws -> UInt64 {
         UInt64(bitPattern: try call("mmap", 9, [address, length, UInt64(prot), UInt64(flags), UInt64(bitPattern: fd), offset]))
     }
 

@@ -5,7 +5,7 @@ import Glibc
 /// with PTRACE_SEIZE and stopped with PTRACE_INTERRUPT, and threads born
 /// while stopping are caught through PTRACE_O_TRACECLONE. `resume()` must
 /// run on every path; it is idempotent. A class because it owns the stops.
-public final class StoppedWorld {
+public final class StoppedWorld: ThreadStop {
     public let pid: Int32
     /// Stopped threads, in the order they stopped.
     public private(set) var threads: [Int32] = []
@@ -134,6 +134,11 @@ public final class StoppedWorld {
         var r = user_regs_struct()
         guard xs_getregs(tid, &r) == 0 else { throw TargetError.ptrace(op: "GETREGS", tid: tid, errno: errno) }
         return r
+    }
+
+    public func pointers(_ tid: Int32) throws -> ThreadPointers {
+        let r = try registers(tid)
+        return ThreadPointers(instruction: r.rip, stack: r.rsp)
     }
 
     public func setRegisters(_ tid: Int32, _ r: user_regs_struct) throws {

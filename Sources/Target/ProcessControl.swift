@@ -1,0 +1,45 @@
+/// System calls run inside the target on the caller's behalf.
+public protocol SyscallPort {
+    func mmap(address: UInt64, length: UInt64, prot: Int32, flags: Int32, fd: Int64, offset: UInt64) throws -> UInt64
+    func munmap(address: UInt64, length: UInt64) throws
+    func memfdCreate(nameAt: UInt64, flags: UInt32) throws -> Int64
+    func ftruncate(fd: Int64, length: UInt64) throws
+    func close(fd: Int64) throws
+}
+
+/// The two registers the consistency check looks at.
+public struct ThreadPointers: Sendable, Equatable {
+    public var instruction: UInt64
+    public var stack: UInt64
+    public init(instruction: UInt64, stack: UInt64) {
+        self.instruction = instruction
+        self.stack = stack
+    }
+}
+
+/// Every thread of a target held still. `resume()` is idempotent.
+public protocol ThreadStop: AnyObject {
+    var threads: [Int32] { get }
+    func pointers(_ tid: Int32) throws -> ThreadPointers
+    func resume()
+    /// From the first thread stopped to the last one resumed.
+    var pauseMicros: UInt64 { get }
+}
+
+/// A process xsplice can patch: a live one through ptrace, or a simulated
+/// one in memory for model-based tests. Everything the applier does to a
+/// target goes through this protocol.
+public protocol ProcessControl: Target, WritableMemory {
+    var pid: Int32 { get }
+    func maps() throws -> [MapEntry]
+    /// Runs `body` with a port for remote system calls (one thread stopped).
+    func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T
+    /// Stops every thread.
+    func stopAll(timeoutSeconds: Double) throws -> any ThreadStop
+}
+
+extension SyscallPort {
+    public func mmap(address: UInt64, length: UInt64, prot: Int32, flags: Int32) throws -> UInt64 {
+        try mmap(address: address, length: length, prot: prot, flags: flags, fd: -1, offset: 0)
+    }
+}

@@ -36,14 +36,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets: paths, the corpus, processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "Unit",
-            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier"]
+            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "TestSupport"]
         ),
         .testTarget(
             name: "Property",
             dependencies: [
-                "Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier",
+                "Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -5,12 +5,12 @@ import Glibc
 /// (Foundation's Process would watch the child and could race xsplice's
 /// ptrace waits). Its output goes to a file that the test polls; `stop()`
 /// kills and reaps it.
-final class LiveProcess {
-    let pid: Int32
-    let outputPath: String
+public final class LiveProcess {
+    public let pid: Int32
+    public let outputPath: String
     private var reaped = false
 
-    init(_ path: String, args: [String] = ["60"]) throws {
+    public init(_ path: String, args: [String] = ["60"]) throws {
         outputPath = Paths.tempDir("out") + "/stdout"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -28,7 +28,7 @@ final class LiveProcess {
 
     deinit { stop() }
 
-    func stop() {
+    public func stop() {
         guard !reaped else { return }
         kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -36,17 +36,17 @@ final class LiveProcess {
         reaped = true
     }
 
-    var isAlive: Bool {
+    public var isAlive: Bool {
         guard kill(pid, 0) == 0 else { return false }
         // A zombie is dead for our purposes.
         let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
         return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true)
     }
 
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
     /// The most recent complete tick line, parsed as function=token pairs.
-    func lastTick() -> (Int, [String: String])? {
+    public func lastTick() -> (Int, [String: String])? {
         let lines = output.split(separator: "\n", omittingEmptySubsequences: true)
         // The last line may still be being written.
         for line in lines.reversed().prefix(3) where line.hasPrefix("tick ") {
@@ -65,7 +65,7 @@ final class LiveProcess {
     /// Waits for a tick printed after the current one whose tokens include
     /// `expected`; returns the last tokens seen.
     @discardableResult
-    func waitForTokens(_ expected: [String: String], timeout: Double = 5) -> [String: String] {
+    public func waitForTokens(_ expected: [String: String], timeout: Double = 5) -> [String: String] {
         let start = lastTick()?.0 ?? -1
         let deadline = Date().addingTimeInterval(timeout)
         var seen: [String: String] = [:]
@@ -80,7 +80,7 @@ final class LiveProcess {
     }
 
     /// Waits until the program has printed its first tick.
-    func waitUntilRunning(timeout: Double = 5) throws {
+    public func waitUntilRunning(timeout: Double = 5) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if lastTick() != nil { return }

@@ -1,31 +1,31 @@
 import Foundation
 
 /// A corpus program's manifest (corpus/README.md describes the format).
-struct Manifest {
-    struct Variant {
-        let name: String
-        let functions: [String]
-        let tokens: [String: String]
-        let onTopOf: String?
-        let alsoVirgin: Bool
+public struct Manifest {
+    public struct Variant {
+        public let name: String
+        public let functions: [String]
+        public let tokens: [String: String]
+        public let onTopOf: String?
+        public let alsoVirgin: Bool
     }
-    let program: String
-    var binary = ""
-    var module = ""
-    var threads = 1
-    var functions: [(name: String, token: String)] = []
-    var variants: [String: Variant] = [:]
-    var variantOrder: [String] = []
-    var wrongBuild: String?
+    public let program: String
+    public var binary = ""
+    public var module = ""
+    public var threads = 1
+    public var functions: [(name: String, token: String)] = []
+    public var variants: [String: Variant] = [:]
+    public var variantOrder: [String] = []
+    public var wrongBuild: String?
 
-    var dir: String { Paths.corpusBuild + "/" + program }
-    var binaryPath: String { dir + "/" + binary }
+    public var dir: String { Paths.corpusBuild + "/" + program }
+    public var binaryPath: String { dir + "/" + binary }
     /// The file the payload's old bytes come from: the library for a library patch.
-    var patchedFile: String {
+    public var patchedFile: String {
         module == "main" ? binaryPath : dir + "/" + module
     }
 
-    init(_ program: String) throws {
+    public init(_ program: String) throws {
         self.program = program
         let text = try String(contentsOfFile: Paths.corpus + "/\(program)/manifest", encoding: .utf8)
         for raw in text.split(separator: "\n") {
@@ -51,17 +51,17 @@ struct Manifest {
         }
     }
 
-    var originalTokens: [String: String] { Dictionary(uniqueKeysWithValues: functions.map { ($0.name, $0.token) }) }
+    public var originalTokens: [String: String] { Dictionary(uniqueKeysWithValues: functions.map { ($0.name, $0.token) }) }
 }
 
 /// Builds the corpus once per test process and payloads on demand.
-enum Corpus {
+public enum Corpus {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var built = false
     nonisolated(unsafe) private static var payloads: [String: String] = [:]
-    static let payloadDir = Paths.tempDir("payloads")
+    public static let payloadDir = Paths.tempDir("payloads")
 
-    static func ensureBuilt() throws {
+    public static func ensureBuilt() throws {
         lock.lock()
         defer { lock.unlock() }
         if built { return }
@@ -72,7 +72,7 @@ enum Corpus {
 
     /// Builds (once) the payload for a variant with `xsplice build`, stacking
     /// on its declared base.
-    static func payload(_ m: Manifest, _ variant: String) throws -> String {
+    public static func payload(_ m: Manifest, _ variant: String) throws -> String {
         try ensureBuilt()
         let key = "\(m.program)/\(variant)"
         lock.lock()
@@ -94,7 +94,7 @@ enum Corpus {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ s: String) { description = s }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ s: String) { description = s }
 }

@@ -1,14 +1,14 @@
 import Foundation
 
 /// Runs a command to completion and captures its output.
-struct Shell {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+public struct Shell {
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
     }
 
-    static func run(_ path: String, _ args: [String], cwd: String? = nil) throws -> Result {
+    public static func run(_ path: String, _ args: [String], cwd: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -25,6 +25,6 @@ struct Shell {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    static func xsplice(_ args: String...) throws -> Result { try run(Paths.xsplice, args) }
-    static func xsplice(_ args: [String]) throws -> Result { try run(Paths.xsplice, args) }
+    public static func xsplice(_ args: String...) throws -> Result { try run(Paths.xsplice, args) }
+    public static func xsplice(_ args: [String]) throws -> Result { try run(Paths.xsplice, args) }
 }

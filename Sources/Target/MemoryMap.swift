@@ -9,6 +9,15 @@ public struct MapEntry: Sendable, Equatable {
     public let inode: UInt64
     public let path: String
 
+    public init(start: UInt64, end: UInt64, permissions: String, offset: UInt64, inode: UInt64, path: String) {
+        self.start = start
+        self.end = end
+        self.permissions = permissions
+        self.offset = offset
+        self.inode = inode
+        self.path = path
+    }
+
     public var isExecutable: Bool { permissions.contains("x") }
     public var size: UInt64 { end - start }
     public func contains(_ a: UInt64) -> Bool { a >= start && a < end }

@@ -1,0 +1,50 @@
+import Foundation
+import Applier
+import PropertyBased
+import Testing
+
+/// Random sequences of apply, revert, replace and verify on a simulated
+/// process, checked step by step against the model.
+@Suite struct InMemoryPropertyTests {
+    static let programs = ["counter", "chain", "clash", "cet", "nopie", "callbacks"]
+
+    @Test(arguments: programs)
+    func sequencesAgreeWithTheModel(program: String) async throws {
+        let universe = try Universe.load(program)
+        let n = universe.files.count
+        await propertyCheck(count: PropertyScale.count(300), input: Gen.int(in: Operation.codeRange(payloads: n)).array(of: 1...14)) { codes in
+            let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
+            var runner = SequenceRunner(universe: universe, session: try LiveSession(target: sim))
+            let original = try universe.codeBytes(runner.session)
+            let maps = sim.mappingCount
+            var problems: [String] = []
+            for code in codes { problems += try runner.step(Operation.decode(code, payloads: n)) }
+            problems += try runner.revertAll()
+            if try universe.codeBytes(runner.session) != original { problems.append("reverting everything did not restore the original bytes") }
+            // Only the registry mapping may remain once everything is reverted.
+            if sim.mappingCount > maps + 1 { problems.append("code regions leaked: \(sim.mappingCount - maps - 1)") }
+            PropertyStats.record(substrate: "memory", program: program, operations: runner.operations,
+                                 refusals: runner.refusals, disagreements: problems.count)
+            #expect(problems.isEmpty, "\(codes.map { Operation.decode($0, payloads: n) }): \(problems)")
+        }
+    }
+
+    /// Independent payloads reach the same per-function states in any order.
+    @Test(arguments: programs)
+    func independentPayloadsCommute(program: String) async throws {
+        let universe = try Universe.load(program)
+        let independent = universe.specs.enumerated().filter { $0.element.accepts.values.allSatisfy { $0 == ["virgin"] } }.map(\.offset)
+        let disjoint = independent.filter { i in
+            independent.allSatisfy { j in i == j || Set(universe.specs[i].functions).isDisjoint(with: universe.specs[j].functions) }
+        }
+        guard disjoint.count >= 2 else { return }
+        var reference: [String: String]?
+        await propertyCheck(count: PropertyScale.count(10), input: Gen.shuffled(disjoint)) { order in
+            let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
+            let session = try LiveSession(target: sim)
+            for i in order { _ = try session.apply(universe.files[i]) }
+            let states = try universe.observedStates(session)
+            if let r = reference { #expect(states == r, "order \(order)") } else { reference = states }
+        }
+    }
+}

@@ -21,6 +21,12 @@ public struct ListEntry: Codable, Sendable {
 }
 
 extension LiveSession {
+    /// An interrupted operation waiting for `recover`, if any.
+    public func pendingOperation() throws -> String? {
+        guard let j = try registry().journal else { return nil }
+        return "\(j.operation) (\(j.committed ? "to be finished" : "to be abandoned") by the next command or `xsplice recover`)"
+    }
+
     public func list() throws -> [ListEntry] {
         let reg = try registry()
         let fmt = ISO8601DateFormatter()

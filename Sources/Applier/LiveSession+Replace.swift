@@ -23,11 +23,12 @@ extension LiveSession {
     /// active, and no moment has a half state.
     public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5) throws -> OperationResult {
         let p = file.payload
+        let module = try singleModule(p)
+        try recover(timeoutSeconds: timeoutSeconds)
         let first = try registry()
         let old = try first.find(oldKey)
         guard old.id != file.id else { throw ApplierError.badRequest("\(old.name) cannot replace itself") }
         try checkTop(old, in: first)
-        let module = try singleModule(p)
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         let verifier = Verifier(target: target, registry: first)
         for (f, e) in zip(p.functions, entries) {
@@ -38,11 +39,13 @@ extension LiveSession {
             try Patchability.check(f, entry: e, disassembler: disassembler)
         }
         let code = try CodeLoader.load(p, module: module, target: target)
+        var journal: Journal?
         do {
+            journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code)
             let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
-            }) { _ -> [OperationResult.Function] in
-                var reg = try store.load(at: code.registryBase).registry
+            }) { _ -> ([OperationResult.Function], Journal?) in
+                let reg = try store.load(at: code.registryBase).registry
                 guard let cur = reg.records.first(where: { $0.id == old.id }) else {
                     throw ApplierError.notApplied(oldKey, applied: reg.records.map(\.name))
                 }
@@ -64,7 +67,7 @@ extension LiveSession {
                     guard let jump = site.jump(to: code.replacements[i].address) else {
                         throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
                     }
-                    writer.add(site.patchAddress, new: jump, old: live)
+                    writer.add(site.patchAddress, new: jump, old: live, label: f.displayName)
                     handled.insert(entries[i])
                     sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
                         payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
@@ -74,27 +77,25 @@ extension LiveSession {
                 }
                 for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
                     let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-                    writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live)
+                    writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
                     rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
                                       before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
                 }
-                try writer.commit()
-                reg.records.removeAll { $0.id == cur.id }
-                reg.records.append(Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                                   regionAddress: code.region, regionSize: code.size, functions: sites))
-                do { try store.save(reg, at: code.registryBase) } catch {
-                    try writer.rollback()
-                    throw error
-                }
-                return rows
+                let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
+                                             regionAddress: code.region, regionSize: code.size, functions: sites)
+                let cleanup = try commit(&writer, registry: reg, records: reg.records.filter { $0.id != cur.id } + [record],
+                                         operation: "replace \(cur.name) with \(p.name)", mine: journal,
+                                         freeWhenDone: [.init(address: cur.regionAddress, size: cur.regionSize)], base: code.registryBase)
+                return (rows, cleanup)
             }
-            CodeLoader.unload(region: old.regionAddress, size: old.regionSize, target: target)
-            var r = result("replace", "replaced", file, outcome.value, outcome)
+            FaultInjection.point("resumed")
+            finishCleanup(outcome.value.1, base: code.registryBase)
+            var r = result("replace", "replaced", file, outcome.value.0, outcome)
             r.replaced = old.name
             r.region = hex(code.region)
             return r
         } catch {
-            CodeLoader.unload(region: code.region, size: code.size, target: target)
+            abandon(journal, code: code)
             throw error
         }
     }

@@ -40,12 +40,13 @@ extension LiveSession {
     }
 
     public func revert(_ nameOrID: String, timeoutSeconds: Double = 5) throws -> OperationResult {
+        try recover(timeoutSeconds: timeoutSeconds)
         let first = try registry()
         let record = try first.find(nameOrID)
         try checkTop(record, in: first)
         guard let regBase = try store.location() else { throw ApplierError.registryCorrupt("registry mapping vanished") }
-        let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) }) { _ -> [OperationResult.Function] in
-            var reg = try store.load(at: regBase).registry
+        let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) }) { _ -> ([OperationResult.Function], Journal?) in
+            let reg = try store.load(at: regBase).registry
             guard let current = reg.records.first(where: { $0.id == record.id }) else {
                 throw ApplierError.notApplied(nameOrID, applied: reg.records.map(\.name))
             }
@@ -54,23 +55,21 @@ extension LiveSession {
             var rows: [OperationResult.Function] = []
             for fn in current.functions {
                 let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-                writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live)
+                writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
                 rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
                                   before: "applied(\(current.name))", after: stateBeneath(fn, in: reg)))
             }
-            try writer.commit()
-            reg.records.removeAll { $0.id == current.id }
-            do { try store.save(reg, at: regBase) } catch {
-                try writer.rollback()
-                throw error
-            }
-            return rows
+            let cleanup = try commit(&writer, registry: reg, records: reg.records.filter { $0.id != current.id },
+                                     operation: "revert \(current.name)", mine: nil,
+                                     freeWhenDone: [.init(address: current.regionAddress, size: current.regionSize)], base: regBase)
+            return (rows, cleanup)
         }
+        FaultInjection.point("resumed")
         // No thread was in the code when its jumps went away, and none can
         // enter it now, so the region can go.
-        CodeLoader.unload(region: record.regionAddress, size: record.regionSize, target: target)
+        finishCleanup(outcome.value.1, base: regBase)
         return OperationResult(action: "revert", outcome: "reverted", payload: record.name, id: record.id.hex, replaced: nil,
-                               functions: outcome.value, pause_us: outcome.pauseMicros, attempts: outcome.attempts,
+                               functions: outcome.value.0, pause_us: outcome.pauseMicros, attempts: outcome.attempts,
                                threads: outcome.threads, region: nil)
     }
 }

@@ -33,13 +33,15 @@ public final class LiveSession {
 
     public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false) throws -> OperationResult {
         let p = file.payload
+        // A bad module is bad input, found before anything is judged.
+        let module = try singleModule(p)
+        if !dryRun { try recover(timeoutSeconds: timeoutSeconds) }
         let registry = try self.registry()
         let report = Verifier(target: target, registry: registry).verify(file)
         if report.verdict == .applied, registry.records.contains(where: { $0.id == file.id }) {
             return result("apply", "already applied", file, report.functions.map { row($0, after: "applied(\(p.name))") })
         }
         guard report.verdict == .applicable else { throw ApplierError.conflict(Self.explain(report)) }
-        let module = try singleModule(p)
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
@@ -48,13 +50,15 @@ public final class LiveSession {
         }
 
         let code = try CodeLoader.load(p, module: module, target: target)
+        var journal: Journal?
         do {
+            journal = try recordLoaded("apply \(p.name)", code: code)
             let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
                 zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
             }) { _ -> [OperationResult.Function] in
                 // Inside the window: the registry and the code are read again,
                 // since another operator may have acted since the first look.
-                var reg = try store.load(at: code.registryBase).registry
+                let reg = try store.load(at: code.registryBase).registry
                 let v = Verifier(target: target, registry: reg)
                 var writer = PatchWriter(memory: target)
                 var sites: [Registry.Function] = []
@@ -69,27 +73,25 @@ public final class LiveSession {
                     guard let jump = site.jump(to: code.replacements[i].address) else {
                         throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
                     }
-                    writer.add(site.patchAddress, new: jump, old: saved)
+                    writer.add(site.patchAddress, new: jump, old: saved, label: f.displayName)
                     sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
                         payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
                         replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
                         replacementHash: code.replacements[i].hash)))
                     rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, reg), after: "applied(\(p.name))"))
                 }
-                try writer.commit()
-                reg.records.append(Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                                   regionAddress: code.region, regionSize: code.size, functions: sites))
-                do { try store.save(reg, at: code.registryBase) } catch {
-                    try writer.rollback()
-                    throw error
-                }
+                let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
+                                             regionAddress: code.region, regionSize: code.size, functions: sites)
+                try commit(&writer, registry: reg, records: reg.records + [record], operation: "apply \(p.name)",
+                           mine: journal, freeWhenDone: [], base: code.registryBase)
                 return rows
             }
+            FaultInjection.point("resumed")
             var r = result("apply", "applied", file, outcome.value, outcome)
             r.region = hex(code.region)
             return r
         } catch {
-            CodeLoader.unload(region: code.region, size: code.size, target: target)
+            abandon(journal, code: code)
             throw error
         }
     }

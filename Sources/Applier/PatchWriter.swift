@@ -7,6 +7,7 @@ struct PatchWriter {
         let address: UInt64
         let new: [UInt8]
         let old: [UInt8]
+        let label: String
     }
 
     let memory: any WritableMemory
@@ -15,13 +16,17 @@ struct PatchWriter {
 
     init(memory: any WritableMemory) { self.memory = memory }
 
-    mutating func add(_ address: UInt64, new: [UInt8], old: [UInt8]) { changes.append(Change(address: address, new: new, old: old)) }
+    mutating func add(_ address: UInt64, new: [UInt8], old: [UInt8], label: String) {
+        changes.append(Change(address: address, new: new, old: old, label: label))
+    }
 
-    mutating func commit() throws {
+    /// Makes every change; `afterWrite` runs after each (a crash point in tests).
+    mutating func commit(afterWrite: (Int) -> Void = { _ in }) throws {
         do {
-            for c in changes {
+            for (i, c) in changes.enumerated() {
                 written += 1
                 try memory.write(c.address, bytes: c.new)
+                afterWrite(i)
             }
             for c in changes where try memory.read(c.address, count: c.new.count) != c.new {
                 throw ApplierError.writeFailed("read-back of 0x\(String(c.address, radix: 16)) differs from what was written")

@@ -7,8 +7,13 @@ import OldCodeCheck
 /// and the replacement's hash agree with it.
 public struct Registry: RegistryView, Codable, Sendable, Equatable {
     public var records: [Record] = []
+    /// An operation that has not finished; see `Journal`.
+    public var journal: Journal?
 
-    public init(records: [Record] = []) { self.records = records }
+    public init(records: [Record] = [], journal: Journal? = nil) {
+        self.records = records
+        self.journal = journal
+    }
 
     public struct Record: Codable, Sendable, Equatable {
         public var id: Digest

@@ -122,6 +122,7 @@ public enum PayloadCodec {
         guard encodeBody(payload) == body else { throw .notCanonical }
         try PayloadValidator.validate(payload)
         let trailer = try decodeTrailer(trailerBytes)
+        try PayloadSignature.validate(trailer)
         let id: Digest
         do { id = try SHA256.hash(body) } catch { throw .invalid(field: "body", reason: "hashing failed: \(error)") }
         return PayloadFile(payload: payload, body: body, id: id, trailer: trailer)

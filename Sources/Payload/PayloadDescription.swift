@@ -33,6 +33,8 @@ public struct PayloadDescription: Codable, Sendable {
     public var format_version: Int
     public var modules: [String]
     public var signatures: Int
+    /// Key IDs (SHA-256 of the raw public key) of the signature records.
+    public var signature_keys: [String]
     public var functions: [Function]
     public var sections: [Section]
 
@@ -42,7 +44,10 @@ public struct PayloadDescription: Codable, Sendable {
         id = file.id.hex
         format_version = Int(PayloadCodec.version)
         modules = p.modules.map { $0.isEmpty ? "(main)" : $0 }
-        signatures = file.trailer.count
+        // A decoded file's signature records are already validated.
+        let sigs = (try? file.signatures()) ?? []
+        signatures = sigs.count
+        signature_keys = sigs.map(\.keyID.hex)
         let describe: (PayloadRelocation) -> Relocation = { r in
             let t: String
             switch r.target {
@@ -71,6 +76,7 @@ public struct PayloadDescription: Codable, Sendable {
 
     public var text: String {
         var s = "payload \(name)\n  id       \(id)\n  format   v\(format_version)\n  modules  \(modules.joined(separator: ", "))\n  signed   \(signatures > 0 ? "yes (\(signatures))" : "no")\n"
+        for k in signature_keys { s += "    key    \(k)\n" }
         for f in functions {
             s += "  function \(f.file.isEmpty ? "" : f.file + ":")\(f.symbol)  [\(f.module)]\n"
             s += "    old        \(f.old_address), \(f.old_size) bytes, sha256 \(f.old_sha256)\n"

@@ -27,9 +27,11 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var live: LiveOptions
     @Argument(help: "The payload file.") var payload: String
     @Flag(name: .customLong("dry-run"), help: "Check everything, write nothing.") var dryRun = false
+    @OptionGroup var trustOptions: TrustOptions
 
     func run() throws {
         let file = try PayloadFile.load(path: payload)
+        try trustOptions.check([file])
         let s = try live.session()
         do { try live.report(try s.apply(file, timeoutSeconds: live.timeout, dryRun: dryRun)) } catch { throw Exit.fromLive(error) }
     }
@@ -51,9 +53,11 @@ struct ReplaceCommand: ParsableCommand {
     @OptionGroup var live: LiveOptions
     @Argument(help: "The applied payload's name or ID.") var old: String
     @Argument(help: "The new payload file.") var new: String
+    @OptionGroup var trustOptions: TrustOptions
 
     func run() throws {
         let file = try PayloadFile.load(path: new)
+        try trustOptions.check([file])
         let s = try live.session()
         do { try live.report(try s.replace(old, with: file, timeoutSeconds: live.timeout)) } catch { throw Exit.fromLive(error) }
     }
@@ -66,7 +70,11 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let entries: [ListEntry]
-        do { entries = try LiveSession(pid: pid).list() } catch { throw Exit.fromLive(error) }
+        do {
+            let s = try LiveSession(pid: pid)
+            entries = try s.list()
+            if let pending = try s.pendingOperation() { Console.err("xsplice: interrupted operation pending: \(pending)") }
+        } catch { throw Exit.fromLive(error) }
         if json { try Console.json(entries); return }
         if entries.isEmpty { Console.out("no payloads applied to \(pid)"); return }
         var s = ""

@@ -14,6 +14,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "An ELF file on disk.") var image: String?
     @Argument(help: "Payload files.") var payloads: [String]
     @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var trustOptions: TrustOptions
 
     func validate() throws {
         guard (pid == nil) != (image == nil) else { throw ValidationError("give exactly one of --pid PID or --image FILE") }
@@ -22,6 +23,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let files = try payloads.map { try PayloadFile.load(path: $0) }
+        try trustOptions.check(files)
         let reports: [PayloadReport]
         if let image {
             let verifier = Verifier(target: try ImageTarget(path: image))

@@ -6,6 +6,7 @@ struct XSplice: ParsableCommand {
         abstract: "Verification-first live patching of running x86-64 Linux programs.",
         discussion: "Exit codes: 0 done or the state holds; 1 refused, target unchanged; 2 bad input; 3 the target may be inconsistent.",
         subcommands: [BuildCommand.self, InspectCommand.self, VerifyCommand.self, ApplyCommand.self,
-                      RevertCommand.self, ReplaceCommand.self, ListCommand.self]
+                      RevertCommand.self, ReplaceCommand.self, ListCommand.self, RecoverCommand.self,
+                      KeygenCommand.self, SignCommand.self]
     )
 }

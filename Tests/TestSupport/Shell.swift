@@ -4,15 +4,20 @@ import Foundation
 public struct Shell {
     public struct Result {
         public let status: Int32
+        /// True when `status` is the number of the signal that killed it.
+        public let killedBySignal: Bool
         public let stdout: String
         public let stderr: String
     }
 
-    public static func run(_ path: String, _ args: [String], cwd: String? = nil) throws -> Result {
+    public static func run(_ path: String, _ args: [String], cwd: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -22,9 +27,11 @@ public struct Shell {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, killedBySignal: p.terminationReason == .uncaughtSignal, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
     public static func xsplice(_ args: String...) throws -> Result { try run(Paths.xsplice, args) }
-    public static func xsplice(_ args: [String]) throws -> Result { try run(Paths.xsplice, args) }
+    public static func xsplice(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+        try run(Paths.xsplice, args, environment: environment)
+    }
 }

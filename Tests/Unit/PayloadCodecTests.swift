@@ -17,7 +17,8 @@ import Testing
     @Test func idIgnoresTrailerAndFollowsContent() throws {
         let p = try PayloadSamples.make()
         let plain = try PayloadFile(payload: p)
-        let signed = try PayloadFile(payload: p, trailer: [TrailerRecord(tag: 1, bytes: [1, 2, 3])])
+        // An unknown tag: readers keep it (tag 1, signatures, is checked in SignatureTests).
+        let signed = try PayloadFile(payload: p, trailer: [TrailerRecord(tag: 9, bytes: [1, 2, 3])])
         #expect(plain.id == signed.id)
         #expect(try PayloadCodec.decode(signed.encoded()).trailer == signed.trailer)
         let other = try PayloadFile(payload: PayloadSamples.make(name: "other"))

@@ -1,0 +1,51 @@
+import Foundation
+
+/// An operation in flight, kept in the registry so that a crash of xsplice
+/// at any point can be finished by the next command (`recover`).
+///
+/// Before its stop window an operation records only the code it loaded
+/// (`committed == false`): abandoning it means freeing that code, since no
+/// function was touched yet. Inside the window, once everything has been
+/// verified, it records every write it is about to make and the registry
+/// that results (`committed == true`): finishing it means making the writes
+/// that are missing and saving that registry. Each write is one jump or one
+/// restored entry, so every function is always wholly old or wholly new.
+public struct Journal: Codable, Sendable, Equatable {
+    public struct Write: Codable, Sendable, Equatable {
+        public var address: UInt64
+        public var old: [UInt8]
+        public var new: [UInt8]
+        public var function: String
+    }
+
+    public struct Region: Codable, Sendable, Equatable {
+        public var address: UInt64
+        public var size: UInt64
+    }
+
+    public var operation: String
+    /// A random tag, so an operation notices if someone else took over.
+    public var nonce: String
+    /// The xsplice process that wrote it.
+    public var ownerPID: Int32
+    public var committed: Bool
+    public var writes: [Write] = []
+    /// The records once the operation is complete.
+    public var after: [Registry.Record] = []
+    /// Code to free once the operation is complete (a reverted payload's).
+    public var freeWhenDone: [Region] = []
+    /// Code to free if the operation is abandoned before its window.
+    public var freeIfAbandoned: [Region] = []
+
+    static func fresh(_ operation: String, loaded: [Region]) -> Journal {
+        Journal(operation: operation, nonce: UUID().uuidString, ownerPID: getpid(), committed: false, freeIfAbandoned: loaded)
+    }
+
+    /// Whether the process that wrote it is still running: an xsplice that
+    /// is between loading its code and its stop window must be left alone.
+    var ownerAlive: Bool {
+        guard ownerPID != getpid(), kill(ownerPID, 0) == 0 else { return false }
+        let comm = (try? String(contentsOfFile: "/proc/\(ownerPID)/comm", encoding: .utf8)) ?? ""
+        return comm.hasPrefix("xsplice")
+    }
+}

@@ -41,7 +41,7 @@ enum OpenSSL {
     /// Gives `read` a read-only memory BIO over `bytes`.
     static func readFromMemory<T>(_ bytes: [UInt8], _ read: (OpaquePointer) -> T?) throws(SignatureError) -> T? {
         guard bytes.count < Int(Int32.max) else {
-            throw .wrongLength(what: "PEM file", expected: 4096, found: bytes.count)
+            throw .malformedPEM(expected: "key", detail: "\(bytes.count) bytes, far more than any PEM key")
         }
         let result: T?? = bytes.withUnsafeBytes { raw -> T?? in
             guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return .none }

@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "Unit",
-            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "TestSupport"]
+            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "TestSupport", "CShims"]
         ),
         .testTarget(
             name: "Property",

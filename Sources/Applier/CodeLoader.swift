@@ -19,6 +19,8 @@ enum CodeLoader {
     static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl) throws -> LoadedCode {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
+        let relocator = Relocator(payload: payload, layout: layout, module: module, allModules: try target.modules())
+        try relocator.checkSymbols()
         let store = RegistryStore(target: target)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase) = try target.withSyscalls { sc -> (UInt64, UInt64) in
@@ -41,8 +43,7 @@ enum CodeLoader {
             }
         }
         do {
-            let image = try Relocator(payload: payload, layout: layout, module: module, allModules: try target.modules())
-                .image(at: region)
+            let image = try relocator.image(at: region)
             try target.write(region, bytes: image)
             guard try target.read(region, count: image.count) == image else {
                 throw ApplierError.writeFailed("the new code read back differently")

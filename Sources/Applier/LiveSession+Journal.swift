@@ -12,7 +12,7 @@ extension LiveSession {
         let j = Journal.fresh(operation, loaded: [.init(address: code.region, size: code.size)])
         reg.journal = j
         try store.save(reg, at: code.registryBase)
-        FaultInjection.point("loaded")
+        FaultInjection.point("loaded", target: target.pid)
         return j
     }
 
@@ -52,16 +52,16 @@ extension LiveSession {
         var journaled = clean
         journaled.journal = j
         try store.save(journaled, at: base)
-        FaultInjection.point("journaled")
+        FaultInjection.point("journaled", target: target.pid)
         do {
-            try writer.commit { i in if i == 0 { FaultInjection.point("wrote-one") } }
+            try writer.commit { i in if i == 0 { FaultInjection.point("wrote-one", target: target.pid) } }
         } catch {
             do { try store.save(clean, at: base) } catch {
                 throw ApplierError.inconsistent("the writes were undone, but the registry still holds their journal: run `xsplice recover`")
             }
             throw error
         }
-        FaultInjection.point("wrote-all")
+        FaultInjection.point("wrote-all", target: target.pid)
         var cleanup: Journal?
         if !freeWhenDone.isEmpty {
             var c = Journal.fresh("\(operation): freeing the old code", loaded: [])
@@ -75,7 +75,7 @@ extension LiveSession {
             try? store.save(clean, at: base)
             throw error
         }
-        FaultInjection.point("committed")
+        FaultInjection.point("committed", target: target.pid)
         return cleanup
     }
 

@@ -22,6 +22,10 @@ extension LiveSession {
     /// Reverts OLD and applies NEW in one stop window: no moment has neither
     /// active, and no moment has a half state.
     public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5) throws -> OperationResult {
+        try whileAlive("replace") { try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds) }
+    }
+
+    func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double) throws -> OperationResult {
         let p = file.payload
         let module = try singleModule(p)
         try recover(timeoutSeconds: timeoutSeconds)
@@ -88,7 +92,7 @@ extension LiveSession {
                                          freeWhenDone: [.init(address: cur.regionAddress, size: cur.regionSize)], base: code.registryBase)
                 return (rows, cleanup)
             }
-            FaultInjection.point("resumed")
+            FaultInjection.point("resumed", target: target.pid)
             finishCleanup(outcome.value.1, base: code.registryBase)
             var r = result("replace", "replaced", file, outcome.value.0, outcome)
             r.replaced = old.name

@@ -40,6 +40,10 @@ extension LiveSession {
     }
 
     public func revert(_ nameOrID: String, timeoutSeconds: Double = 5) throws -> OperationResult {
+        try whileAlive("revert") { try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds) }
+    }
+
+    func revertUnguarded(_ nameOrID: String, timeoutSeconds: Double) throws -> OperationResult {
         try recover(timeoutSeconds: timeoutSeconds)
         let first = try registry()
         let record = try first.find(nameOrID)
@@ -64,7 +68,7 @@ extension LiveSession {
                                      freeWhenDone: [.init(address: current.regionAddress, size: current.regionSize)], base: regBase)
             return (rows, cleanup)
         }
-        FaultInjection.point("resumed")
+        FaultInjection.point("resumed", target: target.pid)
         // No thread was in the code when its jumps went away, and none can
         // enter it now, so the region can go.
         finishCleanup(outcome.value.1, base: regBase)

@@ -26,12 +26,27 @@ public final class LiveSession {
 
     public func verify(_ files: [PayloadFile]) throws -> [PayloadReport] {
         let v = Verifier(target: target, registry: try registry())
+        for f in files { try v.checkModules(f) }
         return files.map { v.verify($0) }
     }
 
     // MARK: apply
 
     public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false) throws -> OperationResult {
+        try whileAlive("apply") { try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun) }
+    }
+
+    /// A target that dies mid-operation makes every later step fail; report
+    /// that plainly rather than as a failed rollback: there is nothing left
+    /// to be half-patched.
+    func whileAlive<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            if !target.isAlive { throw TargetError.exited(pid: target.pid, detail: "it ended during \(what) (\(error))") }
+            throw error
+        }
+    }
+
+    func applyUnguarded(_ file: PayloadFile, timeoutSeconds: Double, dryRun: Bool) throws -> OperationResult {
         let p = file.payload
         // A bad module is bad input, found before anything is judged.
         let module = try singleModule(p)
@@ -86,7 +101,7 @@ public final class LiveSession {
                            mine: journal, freeWhenDone: [], base: code.registryBase)
                 return rows
             }
-            FaultInjection.point("resumed")
+            FaultInjection.point("resumed", target: target.pid)
             var r = result("apply", "applied", file, outcome.value, outcome)
             r.region = hex(code.region)
             return r

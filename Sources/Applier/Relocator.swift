@@ -32,6 +32,16 @@ struct Relocator {
         return out
     }
 
+    /// Resolves every symbol once, before anything is mapped in the target,
+    /// so a payload naming a missing symbol changes nothing.
+    func checkSymbols() throws {
+        for s in payload.sections {
+            for r in s.relocations {
+                if case .symbol = r.target { _ = try address(of: r.target, base: 0) }
+            }
+        }
+    }
+
     func address(of target: RelocationTarget, base: UInt64) throws -> UInt64 {
         switch target {
         case let .section(i):

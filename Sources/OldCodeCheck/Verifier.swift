@@ -25,6 +25,12 @@ public struct Verifier {
         }
     }
 
+    /// Fails, naming the module, when a payload targets a module the target
+    /// does not have: bad input rather than a mismatch.
+    public func checkModules(_ file: PayloadFile) throws {
+        for m in file.payload.modules { _ = try target.module(named: m) }
+    }
+
     public func state(of f: FunctionPatch) -> (address: UInt64?, state: FunctionState) {
         let module: LoadedModule
         let entry: UInt64

@@ -4,8 +4,8 @@ public enum PayloadLimits {
     public static let maxFileSize = 256 << 20
     public static let maxString = 4096
     public static let maxSections = 65_536
-    public static let maxFunctions = 100_000
-    public static let maxSectionSize = 64 << 20
+    public static let maxFunctions = 4096
+    public static let maxSectionSize = 16 << 20
     public static let maxRelocationsPerSection = 1 << 20
     public static let maxPreStates = 256
     public static let maxBuildID = 64

@@ -31,6 +31,8 @@ public protocol ThreadStop: AnyObject {
 /// target goes through this protocol.
 public protocol ProcessControl: Target, WritableMemory {
     var pid: Int32 { get }
+    /// False once the process has exited (a zombie counts as exited).
+    var isAlive: Bool { get }
     func maps() throws -> [MapEntry]
     /// Runs `body` with a port for remote system calls (one thread stopped).
     func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T

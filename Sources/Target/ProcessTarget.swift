@@ -21,6 +21,15 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
 
     public func maps() throws -> [MapEntry] { try MemoryMap.read(pid: pid) }
 
+    public var isAlive: Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return false }
+        // The state letter follows the last ')' (the command may contain one).
+        let text = String(decoding: stat, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return true }
+        return !text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
     /// Forgets the parsed module list, after the process may have loaded more.
     public func invalidate() { cachedModules = nil }
 

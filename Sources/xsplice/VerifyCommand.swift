@@ -27,6 +27,7 @@ struct VerifyCommand: ParsableCommand {
         let reports: [PayloadReport]
         if let image {
             let verifier = Verifier(target: try ImageTarget(path: image))
+            for f in files { try verifier.checkModules(f) }
             reports = files.map { verifier.verify($0) }
         } else if let pid {
             do { reports = try LiveSession(pid: pid).verify(files) } catch { throw Exit.fromLive(error) }

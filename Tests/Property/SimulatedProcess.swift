@@ -9,6 +9,7 @@ import Target
 final class SimulatedProcess: ProcessControl, @unchecked Sendable {
     static let pageSize: UInt64 = 4096
     let pid: Int32 = 4242
+    var isAlive: Bool { true }
     private var pages: [UInt64: [UInt8]] = [:]
     private var mapList: [MapEntry] = []
     private var module: LoadedModule?

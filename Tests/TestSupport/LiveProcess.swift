@@ -20,8 +20,20 @@ public final class LiveProcess {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = ([path] + args).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // Start with no blocked signals and default handlers: the test
+        // runner's threads block some, and a child would inherit that.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+        let rc = posix_spawn(&child, path, &actions, &attr, argv, environ)
         guard rc == 0 else { throw TestFailure("could not start \(path): \(String(cString: strerror(rc)))") }
         pid = child
     }
@@ -47,8 +59,10 @@ public final class LiveProcess {
 
     /// The most recent complete tick line, parsed as function=token pairs.
     public func lastTick() -> (Int, [String: String])? {
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: true)
-        // The last line may still be being written.
+        let text = output
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        // A last line without its newline may still be being written.
+        if !text.hasSuffix("\n"), !lines.isEmpty { lines.removeLast() }
         for line in lines.reversed().prefix(3) where line.hasPrefix("tick ") {
             let f = line.split(separator: " ")
             guard f.count >= 2, let n = Int(f[1]) else { continue }
@@ -70,7 +84,9 @@ public final class LiveProcess {
         let deadline = Date().addingTimeInterval(timeout)
         var seen: [String: String] = [:]
         while Date() < deadline {
-            if let (n, d) = lastTick(), n > start {
+            if let (n, all) = lastTick(), n > start {
+                // Only the keys asked for: some programs print counters too.
+                let d = expected.isEmpty ? all : all.filter { expected[$0.key] != nil }
                 seen = d
                 if expected.allSatisfy({ d[$0.key] == $0.value }) { return d }
             }

@@ -25,60 +25,6 @@ extension LiveSession {
         try? store.save(reg, at: code.registryBase)
     }
 
-    /// Inside the window, once everything is verified: journal the writes,
-    /// make them, then save the resulting registry. Any failure before the
-    /// registry is saved undoes the writes.
-    ///
-    /// Old code to free stays in the journal until `finishCleanup` frees it
-    /// after the threads run again, so a crash in between leaks nothing.
-    @discardableResult
-    func commit(_ writer: inout PatchWriter, registry reg: Registry, records: [Registry.Record], operation: String,
-                mine: Journal?, freeWhenDone: [Journal.Region], base: UInt64) throws -> Journal? {
-        if let mine {
-            guard reg.journal?.nonce == mine.nonce else {
-                throw ApplierError.conflict("another xsplice took over this process's pending operation; nothing was written")
-            }
-        } else if let j = reg.journal {
-            throw ApplierError.conflict("an interrupted operation (\(j.operation)) is pending; run `xsplice recover`")
-        }
-        var clean = reg
-        clean.journal = nil
-        var j = mine ?? Journal.fresh(operation, loaded: [])
-        j.committed = true
-        j.writes = writer.changes.map { .init(address: $0.address, old: $0.old, new: $0.new, function: $0.label) }
-        j.after = records
-        j.freeWhenDone = freeWhenDone
-        j.freeIfAbandoned = []
-        var journaled = clean
-        journaled.journal = j
-        try store.save(journaled, at: base)
-        FaultInjection.point("journaled", target: target.pid)
-        do {
-            try writer.commit { i in if i == 0 { FaultInjection.point("wrote-one", target: target.pid) } }
-        } catch {
-            do { try store.save(clean, at: base) } catch {
-                throw ApplierError.inconsistent("the writes were undone, but the registry still holds their journal: run `xsplice recover`")
-            }
-            throw error
-        }
-        FaultInjection.point("wrote-all", target: target.pid)
-        var cleanup: Journal?
-        if !freeWhenDone.isEmpty {
-            var c = Journal.fresh("\(operation): freeing the old code", loaded: [])
-            c.committed = true
-            c.after = records
-            c.freeWhenDone = freeWhenDone
-            cleanup = c
-        }
-        do { try store.save(Registry(records: records, journal: cleanup), at: base) } catch {
-            try writer.rollback()
-            try? store.save(clean, at: base)
-            throw error
-        }
-        FaultInjection.point("committed", target: target.pid)
-        return cleanup
-    }
-
     /// After the window: frees the old code the journal names, then clears it.
     func finishCleanup(_ cleanup: Journal?, base: UInt64) {
         guard let cleanup else { return }

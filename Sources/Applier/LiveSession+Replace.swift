@@ -46,51 +46,55 @@ extension LiveSession {
         var journal: Journal?
         do {
             journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code)
+            let snap = try snapshot(at: code.registryBase)
+            let reg = snap.registry
+            guard let cur = reg.records.first(where: { $0.id == old.id }) else {
+                throw ApplierError.notApplied(oldKey, applied: reg.records.map(\.name))
+            }
+            try checkTop(cur, in: reg)
+            let v = Verifier(target: target, registry: reg)
+            var writer = PatchWriter(memory: target)
+            var sites: [Registry.Function] = []
+            var rows: [OperationResult.Function] = []
+            var guards: [WindowPlan.Guard] = []
+            var handled = Set<UInt64>()
+            for (i, f) in p.functions.enumerated() {
+                let st = stateAfterRevert(f, entry: entries[i], old: cur, reg: reg, verifier: v)
+                guard Self.accepts(f, st) else {
+                    throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
+                }
+                let site = PatchSite(oldBytes: f.oldBytes, entry: entries[i])
+                let live = try target.read(site.patchAddress, count: Trampoline.jumpSize)
+                // Where OLD sat, NEW inherits what OLD had saved.
+                let saved = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes ?? live
+                guard let jump = site.jump(to: code.replacements[i].address) else {
+                    throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
+                }
+                writer.add(site.patchAddress, new: jump, old: live, label: f.displayName)
+                guards += try self.guards(entry: entries[i], size: f.oldSize, label: f.displayName, registry: reg)
+                handled.insert(entries[i])
+                sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
+                    payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
+                    replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
+                    replacementHash: code.replacements[i].hash)))
+                rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
+            }
+            for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
+                let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+                writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
+                guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: reg)
+                rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
+                                  before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
+            }
+            let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
+                                         regionAddress: code.region, regionSize: code.size, functions: sites)
+            var plan = try makePlan(snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
+                                    operation: "replace \(cur.name) with \(p.name)", mine: journal,
+                                    freeWhenDone: [.init(address: cur.regionAddress, size: cur.regionSize)])
             let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
             }) { _ -> ([OperationResult.Function], Journal?) in
-                let reg = try store.load(at: code.registryBase).registry
-                guard let cur = reg.records.first(where: { $0.id == old.id }) else {
-                    throw ApplierError.notApplied(oldKey, applied: reg.records.map(\.name))
-                }
-                try checkTop(cur, in: reg)
-                let v = Verifier(target: target, registry: reg)
-                var writer = PatchWriter(memory: target)
-                var sites: [Registry.Function] = []
-                var rows: [OperationResult.Function] = []
-                var handled = Set<UInt64>()
-                for (i, f) in p.functions.enumerated() {
-                    let st = stateAfterRevert(f, entry: entries[i], old: cur, reg: reg, verifier: v)
-                    guard Self.accepts(f, st) else {
-                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
-                    }
-                    let site = PatchSite(oldBytes: f.oldBytes, entry: entries[i])
-                    let live = try target.read(site.patchAddress, count: Trampoline.jumpSize)
-                    // Where OLD sat, NEW inherits what OLD had saved.
-                    let saved = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes ?? live
-                    guard let jump = site.jump(to: code.replacements[i].address) else {
-                        throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
-                    }
-                    writer.add(site.patchAddress, new: jump, old: live, label: f.displayName)
-                    handled.insert(entries[i])
-                    sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
-                        payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
-                        replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
-                        replacementHash: code.replacements[i].hash)))
-                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
-                }
-                for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
-                    let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-                    writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-                    rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
-                                      before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
-                }
-                let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                             regionAddress: code.region, regionSize: code.size, functions: sites)
-                let cleanup = try commit(&writer, registry: reg, records: reg.records.filter { $0.id != cur.id } + [record],
-                                         operation: "replace \(cur.name) with \(p.name)", mine: journal,
-                                         freeWhenDone: [.init(address: cur.regionAddress, size: cur.regionSize)], base: code.registryBase)
-                return (rows, cleanup)
+                (rows, try execute(&plan))
             }
             FaultInjection.point("resumed", target: target.pid)
             finishCleanup(outcome.value.1, base: code.registryBase)

@@ -49,31 +49,33 @@ extension LiveSession {
         let record = try first.find(nameOrID)
         try checkTop(record, in: first)
         guard let regBase = try store.location() else { throw ApplierError.registryCorrupt("registry mapping vanished") }
+        let snap = try snapshot(at: regBase)
+        guard let current = snap.registry.records.first(where: { $0.id == record.id }) else {
+            throw ApplierError.notApplied(nameOrID, applied: snap.registry.records.map(\.name))
+        }
+        try checkTop(current, in: snap.registry)
+        var writer = PatchWriter(memory: target)
+        var rows: [OperationResult.Function] = []
+        var guards: [WindowPlan.Guard] = []
+        for fn in current.functions {
+            let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+            writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
+            guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: snap.registry)
+            rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
+                              before: "applied(\(current.name))", after: stateBeneath(fn, in: snap.registry)))
+        }
+        var plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records.filter { $0.id != current.id },
+                                operation: "revert \(current.name)", mine: nil,
+                                freeWhenDone: [.init(address: current.regionAddress, size: current.regionSize)])
         let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) }) { _ -> ([OperationResult.Function], Journal?) in
-            let reg = try store.load(at: regBase).registry
-            guard let current = reg.records.first(where: { $0.id == record.id }) else {
-                throw ApplierError.notApplied(nameOrID, applied: reg.records.map(\.name))
-            }
-            try checkTop(current, in: reg)
-            var writer = PatchWriter(memory: target)
-            var rows: [OperationResult.Function] = []
-            for fn in current.functions {
-                let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-                writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-                rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
-                                  before: "applied(\(current.name))", after: stateBeneath(fn, in: reg)))
-            }
-            let cleanup = try commit(&writer, registry: reg, records: reg.records.filter { $0.id != current.id },
-                                     operation: "revert \(current.name)", mine: nil,
-                                     freeWhenDone: [.init(address: current.regionAddress, size: current.regionSize)], base: regBase)
-            return (rows, cleanup)
+            (rows, try execute(&plan))
         }
         FaultInjection.point("resumed", target: target.pid)
         // No thread was in the code when its jumps went away, and none can
         // enter it now, so the region can go.
         finishCleanup(outcome.value.1, base: regBase)
         return OperationResult(action: "revert", outcome: "reverted", payload: record.name, id: record.id.hex, replaced: nil,
-                               functions: outcome.value.0, pause_us: outcome.pauseMicros, attempts: outcome.attempts,
-                               threads: outcome.threads, region: nil)
+                               functions: outcome.value.0, pause_us: outcome.pauseMicros, phases_us: outcome.phases,
+                               attempts: outcome.attempts, threads: outcome.threads, region: nil)
     }
 }

@@ -68,37 +68,40 @@ public final class LiveSession {
         var journal: Journal?
         do {
             journal = try recordLoaded("apply \(p.name)", code: code)
+            // Everything but the comparison and the writes happens here,
+            // before the threads are stopped.
+            let snap = try snapshot(at: code.registryBase)
+            let v = Verifier(target: target, registry: snap.registry)
+            var writer = PatchWriter(memory: target)
+            var sites: [Registry.Function] = []
+            var rows: [OperationResult.Function] = []
+            var guards: [WindowPlan.Guard] = []
+            for (i, f) in p.functions.enumerated() {
+                let st = v.state(of: f).state
+                guard Self.accepts(f, st) else {
+                    throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
+                }
+                let site = PatchSite(oldBytes: f.oldBytes, entry: entries[i])
+                let saved = try target.read(site.patchAddress, count: Trampoline.jumpSize)
+                guard let jump = site.jump(to: code.replacements[i].address) else {
+                    throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
+                }
+                writer.add(site.patchAddress, new: jump, old: saved, label: f.displayName)
+                guards += try self.guards(entry: entries[i], size: f.oldSize, label: f.displayName, registry: snap.registry)
+                sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
+                    payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
+                    replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
+                    replacementHash: code.replacements[i].hash)))
+                rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry), after: "applied(\(p.name))"))
+            }
+            let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
+                                         regionAddress: code.region, regionSize: code.size, functions: sites)
+            var plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records + [record],
+                                    operation: "apply \(p.name)", mine: journal, freeWhenDone: [])
             let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
                 zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
             }) { _ -> [OperationResult.Function] in
-                // Inside the window: the registry and the code are read again,
-                // since another operator may have acted since the first look.
-                let reg = try store.load(at: code.registryBase).registry
-                let v = Verifier(target: target, registry: reg)
-                var writer = PatchWriter(memory: target)
-                var sites: [Registry.Function] = []
-                var rows: [OperationResult.Function] = []
-                for (i, f) in p.functions.enumerated() {
-                    let st = v.state(of: f).state
-                    guard Self.accepts(f, st) else {
-                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
-                    }
-                    let site = PatchSite(oldBytes: f.oldBytes, entry: entries[i])
-                    let saved = try target.read(site.patchAddress, count: Trampoline.jumpSize)
-                    guard let jump = site.jump(to: code.replacements[i].address) else {
-                        throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
-                    }
-                    writer.add(site.patchAddress, new: jump, old: saved, label: f.displayName)
-                    sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
-                        payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
-                        replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
-                        replacementHash: code.replacements[i].hash)))
-                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, reg), after: "applied(\(p.name))"))
-                }
-                let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                             regionAddress: code.region, regionSize: code.size, functions: sites)
-                try commit(&writer, registry: reg, records: reg.records + [record], operation: "apply \(p.name)",
-                           mine: journal, freeWhenDone: [], base: code.registryBase)
+                _ = try execute(&plan)
                 return rows
             }
             FaultInjection.point("resumed", target: target.pid)
@@ -150,13 +153,13 @@ public final class LiveSession {
     func result<T>(_ action: String, _ outcome: String, _ file: PayloadFile, _ rows: [OperationResult.Function],
                    _ w: StopWindow.Outcome<T>) -> OperationResult {
         OperationResult(action: action, outcome: outcome, payload: file.payload.name, id: file.id.hex, replaced: nil,
-                        functions: rows, pause_us: w.pauseMicros, attempts: w.attempts, threads: w.threads, region: nil)
+                        functions: rows, pause_us: w.pauseMicros, phases_us: w.phases, attempts: w.attempts, threads: w.threads, region: nil)
     }
 
     /// A result for an operation that stopped no thread.
     func result(_ action: String, _ outcome: String, _ file: PayloadFile, _ rows: [OperationResult.Function]) -> OperationResult {
         OperationResult(action: action, outcome: outcome, payload: file.payload.name, id: file.id.hex, replaced: nil,
-                        functions: rows, pause_us: 0, attempts: 0, threads: 0, region: nil)
+                        functions: rows, pause_us: 0, phases_us: nil, attempts: 0, threads: 0, region: nil)
     }
 
     static func wallMicros() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }

@@ -15,6 +15,8 @@ public struct OperationResult: Codable, Sendable {
     /// From the first thread stopped to the last one resumed, in the window
     /// that wrote; 0 when nothing was stopped.
     public var pause_us: UInt64
+    /// The pause split into stop, check, work and resume.
+    public var phases_us: [String: UInt64]?
     public var attempts: Int
     public var threads: Int
     public var region: String?

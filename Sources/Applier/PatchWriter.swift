@@ -28,7 +28,8 @@ struct PatchWriter {
                 try memory.write(c.address, bytes: c.new)
                 afterWrite(i)
             }
-            for c in changes where try memory.read(c.address, count: c.new.count) != c.new {
+            let back = try memory.readMany(changes.map { ($0.address, $0.new.count) })
+            for (c, b) in zip(changes, back) where b != c.new {
                 throw ApplierError.writeFailed("read-back of 0x\(String(c.address, radix: 16)) differs from what was written")
             }
         } catch {

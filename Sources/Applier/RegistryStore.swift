@@ -70,24 +70,47 @@ public struct RegistryStore {
         }
     }
 
-    /// Writes `registry` into the inactive slot, then makes it active.
-    public func save(_ registry: Registry, at base: UInt64) throws {
-        let current = try load(at: base)
+    /// The active slot and its generation, without decoding the contents.
+    func header(at base: UInt64) throws -> (active: UInt32, generation: UInt64) {
+        let header = try target.read(base, count: 12)
+        guard Array(header[0..<8]) == Self.magic else { throw ApplierError.registryCorrupt("bad magic") }
+        let active = UInt32(header[8]) | UInt32(header[9]) << 8 | UInt32(header[10]) << 16 | UInt32(header[11]) << 24
+        guard active <= 1 else { throw ApplierError.registryCorrupt("active slot \(active)") }
+        let g = try target.read(base + Self.headerSize + UInt64(active) * Self.slotSize, count: 8)
+        return (active, g.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+    }
+
+    /// A slot's bytes, encoded ahead of the stop window so that inside it
+    /// saving the registry is two plain writes.
+    struct PreparedSlot {
+        let slot: UInt32
+        let bytes: [UInt8]
+    }
+
+    func prepare(_ registry: Registry, generation: UInt64, slot: UInt32) throws -> PreparedSlot {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let body = [UInt8](try enc.encode(registry))
         guard UInt64(body.count) <= Self.slotSize - UInt64(Self.slotHeader) else {
             throw ApplierError.badRequest("the registry would exceed \(Self.slotSize) bytes; revert some payloads first")
         }
-        let next: UInt32 = current.active == 1 ? 0 : 1
         var sh: [UInt8] = []
-        let gen = current.generation + 1
-        for i in 0..<8 { sh.append(UInt8(truncatingIfNeeded: gen >> (8 * UInt64(i)))) }
+        for i in 0..<8 { sh.append(UInt8(truncatingIfNeeded: generation >> (8 * UInt64(i)))) }
         for i in 0..<4 { sh.append(UInt8(truncatingIfNeeded: UInt64(body.count) >> (8 * UInt64(i)))) }
         sh += [0, 0, 0, 0]
         sh += try SHA256.hash(body).bytes
-        let slot = base + Self.headerSize + UInt64(next) * Self.slotSize
-        try target.write(slot, bytes: sh + body)
-        try target.write(base + 8, bytes: [UInt8(next), 0, 0, 0])
+        return PreparedSlot(slot: slot, bytes: sh + body)
+    }
+
+    /// Writes the slot, then makes it the active one.
+    func install(_ p: PreparedSlot, at base: UInt64) throws {
+        try target.write(base + Self.headerSize + UInt64(p.slot) * Self.slotSize, bytes: p.bytes)
+        try target.write(base + 8, bytes: [UInt8(p.slot), 0, 0, 0])
+    }
+
+    /// Writes `registry` into the inactive slot, then makes it active.
+    public func save(_ registry: Registry, at base: UInt64) throws {
+        let current = try header(at: base)
+        try install(try prepare(registry, generation: current.generation + 1, slot: current.active == 1 ? 0 : 1), at: base)
     }
 }

@@ -9,6 +9,9 @@ enum StopWindow {
         let pauseMicros: UInt64
         let attempts: Int
         let threads: Int
+        /// Where the pause went: stopping, the consistency check, the work
+        /// (re-verification and writes) and resuming, in microseconds.
+        let phases: [String: UInt64]
     }
 
     static func run<T>(target: any ProcessControl, timeoutSeconds: Double, busy: () throws -> [BusyRange],
@@ -20,7 +23,9 @@ enum StopWindow {
         let maps = try target.maps()
         while true {
             attempts += 1
+            let t0 = Clock.nowMicros()
             let world = try target.stopAll(timeoutSeconds: max(1, timeoutSeconds))
+            let t1 = Clock.nowMicros()
             let found: BusyThread?
             do {
                 found = try ConsistencyCheck.findBusy(world: world, memory: target, maps: maps, ranges: try busy())
@@ -37,6 +42,7 @@ enum StopWindow {
                 backoff = min(backoff * 2, 50_000)
                 continue
             }
+            let t2 = Clock.nowMicros()
             let value: T
             do {
                 value = try body(world)
@@ -45,8 +51,11 @@ enum StopWindow {
                 throw error
             }
             let n = world.threads.count
+            let t3 = Clock.nowMicros()
             world.resume()
-            return Outcome(value: value, pauseMicros: world.pauseMicros, attempts: attempts, threads: n)
+            let t4 = Clock.nowMicros()
+            return Outcome(value: value, pauseMicros: world.pauseMicros, attempts: attempts, threads: n,
+                           phases: ["stop": t1 - t0, "check": t2 - t1, "work": t3 - t2, "resume": t4 - t3])
         }
     }
 }

@@ -49,4 +49,27 @@ ssize_t xs_vm_write(pid_t pid, const void *local, size_t len, uintptr_t remote) 
     struct iovec l = { (void *)local, len }, r = { (void *)remote, len };
     return process_vm_writev(pid, &l, 1, &r, 1, 0);
 }
+ssize_t xs_vm_read_many(pid_t pid, void *local, const uint64_t *addrs, const uint64_t *lens, int n) {
+    enum { BATCH = 512 };
+    struct iovec l[BATCH], r[BATCH];
+    char *out = local;
+    ssize_t total = 0;
+    for (int i = 0; i < n; i += BATCH) {
+        int k = n - i < BATCH ? n - i : BATCH;
+        size_t want = 0;
+        for (int j = 0; j < k; j++) {
+            l[j].iov_base = out;
+            l[j].iov_len = lens[i + j];
+            r[j].iov_base = (void *)(uintptr_t)addrs[i + j];
+            r[j].iov_len = lens[i + j];
+            out += lens[i + j];
+            want += lens[i + j];
+        }
+        ssize_t got = process_vm_readv(pid, l, k, r, k, 0);
+        if (got < 0 || (size_t)got != want) return -1;
+        total += got;
+    }
+    return total;
+}
+
 long xs_tgkill(pid_t pid, pid_t tid, int sig) { return syscall(SYS_tgkill, pid, tid, sig); }

@@ -7,12 +7,10 @@ import Target
 public struct Verifier {
     public let target: any Target
     public let registry: any RegistryView
-    private let disassembler: Disassembler?
 
     public init(target: any Target, registry: any RegistryView = EmptyRegistry()) {
         self.target = target
         self.registry = registry
-        self.disassembler = try? Disassembler()
     }
 
     /// The live entry address of a function, or why it cannot be located.
@@ -105,7 +103,10 @@ public struct Verifier {
 
     func diff(expected: [UInt8], found: [UInt8], entry: UInt64, at given: Int? = nil) -> ByteDiff {
         let off = given ?? firstDifference(expected, found) ?? 0
-        let start = instructionStart(in: expected, entry: entry, containing: off)
+        // Made only here: a mismatch is rare, and verification runs inside
+        // the stop window where opening Capstone would lengthen the pause.
+        let disassembler = try? Disassembler()
+        let start = instructionStart(in: expected, entry: entry, containing: off, disassembler)
         let window = 24
         let e = Array(expected[min(start, expected.count)..<min(expected.count, start + window)])
         let f = Array(found[min(start, found.count)..<min(found.count, start + window)])
@@ -117,7 +118,7 @@ public struct Verifier {
 
     /// Starts the diff window on the instruction boundary before `offset`,
     /// so both sides disassemble from the same point.
-    private func instructionStart(in code: [UInt8], entry: UInt64, containing offset: Int) -> Int {
+    private func instructionStart(in code: [UInt8], entry: UInt64, containing offset: Int, _ disassembler: Disassembler?) -> Int {
         guard let d = disassembler else { return max(0, offset - 4) }
         var start = 0
         for insn in d.decode(code, at: entry) {

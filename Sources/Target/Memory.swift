@@ -1,6 +1,14 @@
 /// Byte access to an address space: a live process or an ELF image.
 public protocol Memory {
     func read(_ address: UInt64, count: Int) throws -> [UInt8]
+    /// Several ranges at once; a live process does it in one system call.
+    func readMany(_ ranges: [(address: UInt64, count: Int)]) throws -> [[UInt8]]
+}
+
+extension Memory {
+    public func readMany(_ ranges: [(address: UInt64, count: Int)]) throws -> [[UInt8]] {
+        try ranges.map { try read($0.address, count: $0.count) }
+    }
 }
 
 /// Memory that can be changed. Only the applier writes.

@@ -1,3 +1,4 @@
+import CShims
 import Glibc
 
 /// Reads and writes a process's memory through /proc/PID/mem, which, unlike
@@ -38,6 +39,28 @@ public final class ProcessMemory: WritableMemory, @unchecked Sendable {
             done += n
         }
         return buf
+    }
+
+    /// One process_vm_readv for all ranges; falls back to pread when the
+    /// kernel refuses (for example a page it will not read that way).
+    public func readMany(_ ranges: [(address: UInt64, count: Int)]) throws -> [[UInt8]] {
+        let total = ranges.reduce(0) { $0 + $1.count }
+        guard total > 0, total <= 1 << 30, ranges.allSatisfy({ $0.count >= 0 }) else { return try ranges.map { try read($0.address, count: $0.count) } }
+        var buf = [UInt8](repeating: 0, count: total)
+        let addrs = ranges.map(\.address)
+        let lens = ranges.map { UInt64($0.count) }
+        let got = buf.withUnsafeMutableBytes { b in
+            xs_vm_read_many(pid, b.baseAddress, addrs, lens, Int32(ranges.count))
+        }
+        guard got == total else { return try ranges.map { try read($0.address, count: $0.count) } }
+        var out: [[UInt8]] = []
+        out.reserveCapacity(ranges.count)
+        var o = 0
+        for r in ranges {
+            out.append(Array(buf[o..<(o + r.count)]))
+            o += r.count
+        }
+        return out
     }
 
     public func write(_ address: UInt64, bytes: [UInt8]) throws {

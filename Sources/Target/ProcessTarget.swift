@@ -18,6 +18,7 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
 
     public func read(_ address: UInt64, count: Int) throws -> [UInt8] { try memory.read(address, count: count) }
     public func write(_ address: UInt64, bytes: [UInt8]) throws { try memory.write(address, bytes: bytes) }
+    public func readMany(_ ranges: [(address: UInt64, count: Int)]) throws -> [[UInt8]] { try memory.readMany(ranges) }
 
     public func maps() throws -> [MapEntry] { try MemoryMap.read(pid: pid) }
 

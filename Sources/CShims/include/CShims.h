@@ -38,5 +38,9 @@ extern const int XS_PTRACE_O_TRACEEXIT;
 ssize_t xs_vm_read(pid_t pid, void *local, size_t len, uintptr_t remote);
 ssize_t xs_vm_write(pid_t pid, const void *local, size_t len, uintptr_t remote);
 
+/* Reads n remote ranges into one local buffer with as few
+   process_vm_readv calls as IOV_MAX allows; returns bytes read or -1. */
+ssize_t xs_vm_read_many(pid_t pid, void *local, const uint64_t *addrs, const uint64_t *lens, int n);
+
 long xs_tgkill(pid_t pid, pid_t tid, int sig);
 #endif

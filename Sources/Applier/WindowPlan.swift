@@ -1,0 +1,120 @@
+import Hash
+import OldCodeCheck
+import Target
+
+/// Everything an operation will do inside its stop window, worked out
+/// before it: the bytes that must still be there (what was verified), the
+/// writes, and the registry slots already encoded. Inside the window only
+/// the comparison and the writes remain, which keeps the pause short.
+struct WindowPlan {
+    /// Memory that must be byte-for-byte what was verified.
+    struct Guard {
+        let address: UInt64
+        let bytes: [UInt8]
+        let label: String
+    }
+
+    let base: UInt64
+    let active: UInt32
+    let generation: UInt64
+    let guards: [Guard]
+    var writer: PatchWriter
+    let journalSlot: RegistryStore.PreparedSlot
+    let finalSlot: RegistryStore.PreparedSlot
+    let abortSlot: RegistryStore.PreparedSlot
+    let cleanup: Journal?
+}
+
+extension LiveSession {
+    /// The registry as read before the window, with where it was found.
+    struct RegistrySnapshot {
+        let registry: Registry
+        let active: UInt32
+        let generation: UInt64
+        let base: UInt64
+    }
+
+    func snapshot(at base: UInt64) throws -> RegistrySnapshot {
+        let l = try store.load(at: base)
+        return RegistrySnapshot(registry: l.registry, active: l.active, generation: l.generation, base: base)
+    }
+
+    /// The live bytes a function's state rests on: its whole body, and for
+    /// `applied(Q)` Q's replacement code too.
+    func guards(entry: UInt64, size: Int, label: String, registry: Registry) throws -> [WindowPlan.Guard] {
+        var out = [WindowPlan.Guard(address: entry, bytes: try target.read(entry, count: size), label: label)]
+        if let top = registry.stack(atEntry: entry).last {
+            out.append(.init(address: top.replacementAddress,
+                             bytes: try target.read(top.replacementAddress, count: Int(top.replacementSize)),
+                             label: "\(label)'s current replacement"))
+        }
+        return out
+    }
+
+    func makePlan(_ snap: RegistrySnapshot, writer: PatchWriter, guards: [WindowPlan.Guard], records: [Registry.Record],
+                  operation: String, mine: Journal?, freeWhenDone: [Journal.Region]) throws -> WindowPlan {
+        if let mine {
+            guard snap.registry.journal?.nonce == mine.nonce else {
+                throw ApplierError.conflict("another xsplice took over this process's pending operation; nothing was written")
+            }
+        } else if let j = snap.registry.journal {
+            throw ApplierError.conflict("an interrupted operation (\(j.operation)) is pending; run `xsplice recover`")
+        }
+        var j = mine ?? Journal.fresh(operation, loaded: [])
+        j.committed = true
+        j.writes = writer.changes.map { .init(address: $0.address, old: $0.old, new: $0.new, function: $0.label) }
+        j.after = records
+        j.freeWhenDone = freeWhenDone
+        j.freeIfAbandoned = []
+        var journaled = snap.registry
+        journaled.journal = j
+        var cleanup: Journal?
+        if !freeWhenDone.isEmpty {
+            var c = Journal.fresh("\(operation): freeing the old code", loaded: [])
+            c.committed = true
+            c.after = records
+            c.freeWhenDone = freeWhenDone
+            cleanup = c
+        }
+        let other: UInt32 = snap.active == 1 ? 0 : 1
+        return WindowPlan(
+            base: snap.base, active: snap.active, generation: snap.generation, guards: guards, writer: writer,
+            journalSlot: try store.prepare(journaled, generation: snap.generation + 1, slot: other),
+            finalSlot: try store.prepare(Registry(records: records, journal: cleanup), generation: snap.generation + 2, slot: snap.active),
+            // The registry as it was (with our pending load, if any), for a failed write.
+            abortSlot: try store.prepare(snap.registry, generation: snap.generation + 2, slot: snap.active),
+            cleanup: cleanup)
+    }
+
+    /// Inside the window: the registry and every guarded byte must be as
+    /// verified; then journal, write, and commit. Any failure before the
+    /// commit undoes the writes.
+    func execute(_ plan: inout WindowPlan) throws -> Journal? {
+        let h = try store.header(at: plan.base)
+        guard h.active == plan.active, h.generation == plan.generation else {
+            throw ApplierError.conflict("the registry changed since the check (another operator?); nothing was written")
+        }
+        let live = try target.readMany(plan.guards.map { ($0.address, $0.bytes.count) })
+        for (g, bytes) in zip(plan.guards, live) where bytes != g.bytes {
+            throw ApplierError.conflict("\(g.label) changed between the check and the stop; nothing was written")
+        }
+        try store.install(plan.journalSlot, at: plan.base)
+        FaultInjection.point("journaled", target: target.pid)
+        do {
+            try plan.writer.commit { i in if i == 0 { FaultInjection.point("wrote-one", target: target.pid) } }
+        } catch {
+            do { try store.install(plan.abortSlot, at: plan.base) } catch {
+                throw ApplierError.inconsistent("the writes were undone, but the registry still holds their journal: run `xsplice recover`")
+            }
+            throw error
+        }
+        FaultInjection.point("wrote-all", target: target.pid)
+        do { try store.install(plan.finalSlot, at: plan.base) } catch {
+            try plan.writer.rollback()
+            try? store.install(plan.abortSlot, at: plan.base)
+            throw error
+        }
+        FaultInjection.point("committed", target: target.pid)
+        return plan.cleanup
+    }
+}

@@ -52,7 +52,10 @@ struct LiveHarness {
         let m = try t.module(named: manifest.module == "main" ? "" : manifest.module)
         var out: [String: [UInt8]] = [:]
         for (name, _) in manifest.functions {
-            guard let s = m.symbol(named: name, file: "") else { throw TestFailure("no symbol \(name)") }
+            // "a.c:helper" names a static by its source file.
+            let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
+            let (file, symbol) = parts.count == 2 ? (parts[0], parts[1]) : ("", name)
+            guard let s = m.symbol(named: symbol, file: file) else { throw TestFailure("no symbol \(name)") }
             out[name] = try t.read(m.liveAddress(s.value), count: Int(s.size))
         }
         return out

@@ -63,20 +63,11 @@ extension LiveSession {
                 guard Self.accepts(f, st) else {
                     throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
                 }
-                let site = PatchSite(oldBytes: f.oldBytes, entry: entries[i])
-                let live = try target.read(site.patchAddress, count: Trampoline.jumpSize)
                 // Where OLD sat, NEW inherits what OLD had saved.
-                let saved = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes ?? live
-                guard let jump = site.jump(to: code.replacements[i].address) else {
-                    throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
-                }
-                writer.add(site.patchAddress, new: jump, old: live, label: f.displayName)
-                guards += try self.guards(entry: entries[i], size: f.oldSize, label: f.displayName, registry: reg)
+                let inherited = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes
+                sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: inherited,
+                                          registry: reg, writer: &writer, guards: &guards))
                 handled.insert(entries[i])
-                sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
-                    payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
-                    replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
-                    replacementHash: code.replacements[i].hash)))
                 rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
             }
             for fn in cur.functions where !handled.contains(fn.site.entryAddress) {

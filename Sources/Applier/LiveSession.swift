@@ -81,17 +81,8 @@ public final class LiveSession {
                 guard Self.accepts(f, st) else {
                     throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
                 }
-                let site = PatchSite(oldBytes: f.oldBytes, entry: entries[i])
-                let saved = try target.read(site.patchAddress, count: Trampoline.jumpSize)
-                guard let jump = site.jump(to: code.replacements[i].address) else {
-                    throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
-                }
-                writer.add(site.patchAddress, new: jump, old: saved, label: f.displayName)
-                guards += try self.guards(entry: entries[i], size: f.oldSize, label: f.displayName, registry: snap.registry)
-                sites.append(Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
-                    payloadID: file.id, entryAddress: entries[i], patchAddress: site.patchAddress, savedBytes: saved,
-                    replacementAddress: code.replacements[i].address, replacementSize: code.replacements[i].size,
-                    replacementHash: code.replacements[i].hash)))
+                sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
+                                          registry: snap.registry, writer: &writer, guards: &guards))
                 rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry), after: "applied(\(p.name))"))
             }
             let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),

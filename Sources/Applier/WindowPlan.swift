@@ -1,5 +1,6 @@
 import Hash
 import OldCodeCheck
+import Payload
 import Target
 
 /// Everything an operation will do inside its stop window, worked out
@@ -49,6 +50,24 @@ extension LiveSession {
                              label: "\(label)'s current replacement"))
         }
         return out
+    }
+
+    /// Plans the jump from one function into its new code: the write, the
+    /// bytes it rests on, and the registry entry. `saved` overrides what the
+    /// entry records as overwritten (a replace inherits the old payload's).
+    func planJump(_ f: FunctionPatch, entry: UInt64, to replacement: (address: UInt64, size: UInt64, hash: Digest),
+                  payload id: Digest, saved: [UInt8]?, registry: Registry,
+                  writer: inout PatchWriter, guards: inout [WindowPlan.Guard]) throws -> Registry.Function {
+        let site = PatchSite(oldBytes: f.oldBytes, entry: entry)
+        let live = try target.read(site.patchAddress, count: Trampoline.jumpSize)
+        guard let jump = site.jump(to: replacement.address) else {
+            throw ApplierError.outOfRange(what: "the jump from \(f.displayName)")
+        }
+        writer.add(site.patchAddress, new: jump, old: live, label: f.displayName)
+        guards += try self.guards(entry: entry, size: f.oldSize, label: f.displayName, registry: registry)
+        return Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
+            payloadID: id, entryAddress: entry, patchAddress: site.patchAddress, savedBytes: saved ?? live,
+            replacementAddress: replacement.address, replacementSize: replacement.size, replacementHash: replacement.hash))
     }
 
     func makePlan(_ snap: RegistrySnapshot, writer: PatchWriter, guards: [WindowPlan.Guard], records: [Registry.Record],

@@ -13,15 +13,6 @@ public enum FunctionState: Sendable, Equatable, CustomStringConvertible {
         case .foreign: return "foreign"
         }
     }
-
-    /// The pre-state this corresponds to, if any.
-    public var preStateKey: String {
-        switch self {
-        case .virgin: return "virgin"
-        case let .applied(id): return "applied:\(id.hex)"
-        case .foreign: return "foreign"
-        }
-    }
 }
 
 /// Why a function is foreign, in terms an operator can act on.

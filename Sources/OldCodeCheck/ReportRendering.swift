@@ -95,10 +95,7 @@ public enum ReportRendering {
             return JSONFunction(module: f.function.module, symbol: f.function.symbol, file: f.function.file,
                                 address: f.address.map { "0x" + String($0, radix: 16) }, state: stateWord,
                                 applied_by: appliedBy, applied_by_name: f.stateName, accepted: f.accepted,
-                                accepts: f.function.accepts.map { s in
-                                    if case let .applied(id) = s { return "applied:\(id.hex)" }
-                                    return "virgin"
-                                }, reason: reason, diff: diff)
+                                accepts: f.function.accepts.map(\.key), reason: reason, diff: diff)
         })
     }
 }

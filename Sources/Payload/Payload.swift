@@ -80,6 +80,14 @@ public enum PreState: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// The form JSON output uses: "virgin" or "applied:<full ID>".
+    public var key: String {
+        switch self {
+        case .virgin: return "virgin"
+        case let .applied(id): return "applied:\(id.hex)"
+        }
+    }
+
     public static func < (a: PreState, b: PreState) -> Bool {
         switch (a, b) {
         case (.virgin, .applied): return true

@@ -61,10 +61,7 @@ public struct PayloadDescription: Codable, Sendable {
             return Function(module: f.module.isEmpty ? "(main)" : f.module, build_id: Hex.encode(f.buildID),
                             symbol: f.symbol, file: f.file, old_address: "0x" + String(f.oldAddress, radix: 16),
                             old_size: f.oldSize, old_sha256: f.oldHash.hex,
-                            accepts: f.accepts.map { s in
-                                if case let .applied(id) = s { return "applied:\(id.hex)" }
-                                return "virgin"
-                            },
+                            accepts: f.accepts.map(\.key),
                             replacement_section: s.name, replacement_size: s.bytes.count,
                             relocations: s.relocations.map(describe))
         }

@@ -16,6 +16,9 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
     case badRequest(String)
     case writeFailed(String)
     case inconsistent(String)
+    /// Inside the window the target was not what the plan was made from;
+    /// the operation plans again from what is there now.
+    case stalePlan(String)
 
     public var description: String {
         switch self {
@@ -32,13 +35,14 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
         case let .badRequest(why): return why
         case let .writeFailed(why): return "refused: a write to the target failed (\(why)); everything written was restored"
         case let .inconsistent(why): return "THE TARGET MAY BE INCONSISTENT: \(why)"
+        case let .stalePlan(why): return "refused: the target kept changing under the operation (\(why)); nothing was written"
         }
     }
 
     /// The exit code DESIGN.md assigns.
     public var exitCode: Int32 {
         switch self {
-        case .conflict, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable: return 1
+        case .conflict, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
         case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
         case .inconsistent: return 3
         }

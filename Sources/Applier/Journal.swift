@@ -43,8 +43,11 @@ public struct Journal: Codable, Sendable, Equatable {
 
     /// Whether the process that wrote it is still running: an xsplice that
     /// is between loading its code and its stop window must be left alone.
+    /// This process counts as running: a session here never leaves its own
+    /// journal behind while it lives.
     var ownerAlive: Bool {
-        guard ownerPID != getpid(), kill(ownerPID, 0) == 0 else { return false }
+        if ownerPID == getpid() { return true }
+        guard kill(ownerPID, 0) == 0 else { return false }
         let comm = (try? String(contentsOfFile: "/proc/\(ownerPID)/comm", encoding: .utf8)) ?? ""
         return comm.hasPrefix("xsplice")
     }

@@ -46,50 +46,50 @@ extension LiveSession {
         var journal: Journal?
         do {
             journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code)
-            let snap = try snapshot(at: code.registryBase)
-            let reg = snap.registry
-            guard let cur = reg.records.first(where: { $0.id == old.id }) else {
-                throw ApplierError.notApplied(oldKey, applied: reg.records.map(\.name))
-            }
-            try checkTop(cur, in: reg)
-            let v = Verifier(target: target, registry: reg)
-            var writer = PatchWriter(memory: target)
-            var sites: [Registry.Function] = []
-            var rows: [OperationResult.Function] = []
-            var guards: [WindowPlan.Guard] = []
-            var handled = Set<UInt64>()
-            for (i, f) in p.functions.enumerated() {
-                let st = stateAfterRevert(f, entry: entries[i], old: cur, reg: reg, verifier: v)
-                guard Self.accepts(f, st) else {
-                    throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
-                }
-                // Where OLD sat, NEW inherits what OLD had saved.
-                let inherited = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes
-                sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: inherited,
-                                          registry: reg, writer: &writer, guards: &guards))
-                handled.insert(entries[i])
-                rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
-            }
-            for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
-                let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-                writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-                guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: reg)
-                rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
-                                  before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
-            }
-            let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                         regionAddress: code.region, regionSize: code.size, functions: sites)
-            var plan = try makePlan(snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
-                                    operation: "replace \(cur.name) with \(p.name)", mine: journal,
-                                    freeWhenDone: [.init(address: cur.regionAddress, size: cur.regionSize)])
-            let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
+            let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
-            }) { _ -> ([OperationResult.Function], Journal?) in
-                (rows, try execute(&plan))
+            }) { () -> (WindowPlan, [OperationResult.Function]) in
+                let snap = try snapshot(at: code.registryBase)
+                let reg = snap.registry
+                guard let cur = reg.records.first(where: { $0.id == old.id }) else {
+                    throw ApplierError.notApplied(oldKey, applied: reg.records.map(\.name))
+                }
+                try checkTop(cur, in: reg)
+                let v = Verifier(target: target, registry: reg)
+                var writer = PatchWriter(memory: target)
+                var sites: [Registry.Function] = []
+                var rows: [OperationResult.Function] = []
+                var guards: [WindowPlan.Guard] = []
+                var handled = Set<UInt64>()
+                for (i, f) in p.functions.enumerated() {
+                    let st = stateAfterRevert(f, entry: entries[i], old: cur, reg: reg, verifier: v)
+                    guard Self.accepts(f, st) else {
+                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
+                    }
+                    // Where OLD sat, NEW inherits what OLD had saved.
+                    let inherited = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes
+                    sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: inherited,
+                                              registry: reg, writer: &writer, guards: &guards))
+                    handled.insert(entries[i])
+                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
+                }
+                for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
+                    let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+                    writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
+                    guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: reg)
+                    rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
+                                      before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
+                }
+                let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
+                                             regionAddress: code.region, regionSize: code.size, functions: sites)
+                let plan = try makePlan(snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
+                                        operation: "replace \(cur.name) with \(p.name)", mine: journal,
+                                        freeWhenDone: [.init(address: cur.regionAddress, size: cur.regionSize)])
+                return (plan, rows)
             }
             FaultInjection.point("resumed", target: target.pid)
-            finishCleanup(outcome.value.1, base: code.registryBase)
-            var r = result("replace", "replaced", file, outcome.value.0, outcome)
+            finishCleanup(outcome.value, base: code.registryBase)
+            var r = result("replace", "replaced", file, rows, outcome)
             r.replaced = old.name
             r.region = hex(code.region)
             return r

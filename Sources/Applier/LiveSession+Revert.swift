@@ -49,33 +49,33 @@ extension LiveSession {
         let record = try first.find(nameOrID)
         try checkTop(record, in: first)
         guard let regBase = try store.location() else { throw ApplierError.registryCorrupt("registry mapping vanished") }
-        let snap = try snapshot(at: regBase)
-        guard let current = snap.registry.records.first(where: { $0.id == record.id }) else {
-            throw ApplierError.notApplied(nameOrID, applied: snap.registry.records.map(\.name))
-        }
-        try checkTop(current, in: snap.registry)
-        var writer = PatchWriter(memory: target)
-        var rows: [OperationResult.Function] = []
-        var guards: [WindowPlan.Guard] = []
-        for fn in current.functions {
-            let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-            writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-            guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: snap.registry)
-            rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
-                              before: "applied(\(current.name))", after: stateBeneath(fn, in: snap.registry)))
-        }
-        var plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records.filter { $0.id != current.id },
-                                operation: "revert \(current.name)", mine: nil,
-                                freeWhenDone: [.init(address: current.regionAddress, size: current.regionSize)])
-        let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) }) { _ -> ([OperationResult.Function], Journal?) in
-            (rows, try execute(&plan))
+        let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) }) { () -> (WindowPlan, [OperationResult.Function]) in
+            let snap = try snapshot(at: regBase)
+            guard let current = snap.registry.records.first(where: { $0.id == record.id }) else {
+                throw ApplierError.notApplied(nameOrID, applied: snap.registry.records.map(\.name))
+            }
+            try checkTop(current, in: snap.registry)
+            var writer = PatchWriter(memory: target)
+            var rows: [OperationResult.Function] = []
+            var guards: [WindowPlan.Guard] = []
+            for fn in current.functions {
+                let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+                writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
+                guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: snap.registry)
+                rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
+                                  before: "applied(\(current.name))", after: stateBeneath(fn, in: snap.registry)))
+            }
+            let plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records.filter { $0.id != current.id },
+                                    operation: "revert \(current.name)", mine: nil,
+                                    freeWhenDone: [.init(address: current.regionAddress, size: current.regionSize)])
+            return (plan, rows)
         }
         FaultInjection.point("resumed", target: target.pid)
         // No thread was in the code when its jumps went away, and none can
         // enter it now, so the region can go.
-        finishCleanup(outcome.value.1, base: regBase)
+        finishCleanup(outcome.value, base: regBase)
         return OperationResult(action: "revert", outcome: "reverted", payload: record.name, id: record.id.hex, replaced: nil,
-                               functions: outcome.value.0, pause_us: outcome.pauseMicros, phases_us: outcome.phases,
+                               functions: rows, pause_us: outcome.pauseMicros, phases_us: outcome.phases,
                                attempts: outcome.attempts, threads: outcome.threads, region: nil)
     }
 }

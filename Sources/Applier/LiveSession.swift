@@ -68,35 +68,34 @@ public final class LiveSession {
         var journal: Journal?
         do {
             journal = try recordLoaded("apply \(p.name)", code: code)
-            // Everything but the comparison and the writes happens here,
-            // before the threads are stopped.
-            let snap = try snapshot(at: code.registryBase)
-            let v = Verifier(target: target, registry: snap.registry)
-            var writer = PatchWriter(memory: target)
-            var sites: [Registry.Function] = []
-            var rows: [OperationResult.Function] = []
-            var guards: [WindowPlan.Guard] = []
-            for (i, f) in p.functions.enumerated() {
-                let st = v.state(of: f).state
-                guard Self.accepts(f, st) else {
-                    throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
-                }
-                sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
-                                          registry: snap.registry, writer: &writer, guards: &guards))
-                rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry), after: "applied(\(p.name))"))
-            }
-            let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                         regionAddress: code.region, regionSize: code.size, functions: sites)
-            var plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records + [record],
-                                    operation: "apply \(p.name)", mine: journal, freeWhenDone: [])
-            let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
+            let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
-            }) { _ -> [OperationResult.Function] in
-                _ = try execute(&plan)
-                return rows
+            }) { () -> (WindowPlan, [OperationResult.Function]) in
+                // Everything but the comparison and the writes happens here,
+                // before the threads are stopped.
+                let snap = try snapshot(at: code.registryBase)
+                let v = Verifier(target: target, registry: snap.registry)
+                var writer = PatchWriter(memory: target)
+                var sites: [Registry.Function] = []
+                var rows: [OperationResult.Function] = []
+                var guards: [WindowPlan.Guard] = []
+                for (i, f) in p.functions.enumerated() {
+                    let st = v.state(of: f).state
+                    guard Self.accepts(f, st) else {
+                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
+                    }
+                    sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
+                                              registry: snap.registry, writer: &writer, guards: &guards))
+                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry), after: "applied(\(p.name))"))
+                }
+                let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
+                                             regionAddress: code.region, regionSize: code.size, functions: sites)
+                let plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records + [record],
+                                        operation: "apply \(p.name)", mine: journal, freeWhenDone: [])
+                return (plan, rows)
             }
             FaultInjection.point("resumed", target: target.pid)
-            var r = result("apply", "applied", file, outcome.value, outcome)
+            var r = result("apply", "applied", file, rows, outcome)
             r.region = hex(code.region)
             return r
         } catch {

@@ -105,17 +105,39 @@ extension LiveSession {
             cleanup: cleanup)
     }
 
+    /// Plans, stops the world and executes the plan. If inside the window the
+    /// target is not what the plan was made from (another operator acted in
+    /// between), the threads go again and the operation is judged afresh
+    /// from what is there now, a few times at most.
+    func runPlanned<R>(timeoutSeconds: Double, busy: () throws -> [BusyRange],
+                       plan: () throws -> (WindowPlan, R)) throws -> (StopWindow.Outcome<Journal?>, R) {
+        var tries = 0
+        while true {
+            tries += 1
+            var (p, extra) = try plan()
+            do {
+                let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: busy) { _ in
+                    try execute(&p)
+                }
+                return (outcome, extra)
+            } catch ApplierError.stalePlan(let why) where tries < 4 {
+                _ = why
+                continue
+            }
+        }
+    }
+
     /// Inside the window: the registry and every guarded byte must be as
     /// verified; then journal, write, and commit. Any failure before the
     /// commit undoes the writes.
     func execute(_ plan: inout WindowPlan) throws -> Journal? {
         let h = try store.header(at: plan.base)
         guard h.active == plan.active, h.generation == plan.generation else {
-            throw ApplierError.conflict("the registry changed since the check (another operator?); nothing was written")
+            throw ApplierError.stalePlan("the registry changed since the check")
         }
         let live = try target.readMany(plan.guards.map { ($0.address, $0.bytes.count) })
         for (g, bytes) in zip(plan.guards, live) where bytes != g.bytes {
-            throw ApplierError.conflict("\(g.label) changed between the check and the stop; nothing was written")
+            throw ApplierError.stalePlan("\(g.label) changed between the check and the stop")
         }
         try store.install(plan.journalSlot, at: plan.base)
         FaultInjection.point("journaled", target: target.pid)

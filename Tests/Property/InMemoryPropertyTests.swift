@@ -13,19 +13,21 @@ import Testing
         let universe = try Universe.load(program)
         let n = universe.files.count
         await propertyCheck(count: PropertyScale.count(300), input: Gen.int(in: Operation.codeRange(payloads: n)).array(of: 1...14)) { codes in
-            let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
-            var runner = SequenceRunner(universe: universe, session: try LiveSession(target: sim))
-            let original = try universe.codeBytes(runner.session)
-            let maps = sim.mappingCount
-            var problems: [String] = []
-            for code in codes { problems += try runner.step(Operation.decode(code, payloads: n)) }
-            problems += try runner.revertAll()
-            if try universe.codeBytes(runner.session) != original { problems.append("reverting everything did not restore the original bytes") }
-            // Only the registry mapping may remain once everything is reverted.
-            if sim.mappingCount > maps + 1 { problems.append("code regions leaked: \(sim.mappingCount - maps - 1)") }
-            PropertyStats.record(substrate: "memory", program: program, operations: runner.operations,
-                                 refusals: runner.refusals, disagreements: problems.count)
-            #expect(problems.isEmpty, "\(codes.map { Operation.decode($0, payloads: n) }): \(problems)")
+            recordingErrors {
+                let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
+                var runner = SequenceRunner(universe: universe, session: try LiveSession(target: sim))
+                let original = try universe.codeBytes(runner.session)
+                let maps = sim.mappingCount
+                var problems: [String] = []
+                for code in codes { problems += try runner.step(Operation.decode(code, payloads: n)) }
+                problems += try runner.revertAll()
+                if try universe.codeBytes(runner.session) != original { problems.append("reverting everything did not restore the original bytes") }
+                // Only the registry mapping may remain once everything is reverted.
+                if sim.mappingCount > maps + 1 { problems.append("code regions leaked: \(sim.mappingCount - maps - 1)") }
+                PropertyStats.record(substrate: "memory", program: program, operations: runner.operations,
+                                     refusals: runner.refusals, disagreements: problems.count)
+                #expect(problems.isEmpty, "\(codes.map { Operation.decode($0, payloads: n) }): \(problems)")
+            }
         }
     }
 
@@ -40,11 +42,13 @@ import Testing
         guard disjoint.count >= 2 else { return }
         var reference: [String: String]?
         await propertyCheck(count: PropertyScale.count(10), input: Gen.shuffled(disjoint)) { order in
-            let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
-            let session = try LiveSession(target: sim)
-            for i in order { _ = try session.apply(universe.files[i]) }
-            let states = try universe.observedStates(session)
-            if let r = reference { #expect(states == r, "order \(order)") } else { reference = states }
+            recordingErrors {
+                let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
+                let session = try LiveSession(target: sim)
+                for i in order { _ = try session.apply(universe.files[i]) }
+                let states = try universe.observedStates(session)
+                if let r = reference { #expect(states == r, "order \(order)") } else { reference = states }
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ import Applier
 import Foundation
 import OldCodeCheck
 import Payload
+import Testing
 
 /// Runs one operation on the real applier and on the model, and reports
 /// every disagreement. Used by both substrates.
@@ -116,4 +117,10 @@ enum PropertyStats {
             FileManager.default.createFile(atPath: path, contents: Data(line.utf8))
         }
     }
+}
+
+/// The property library drops errors thrown by a check's body (it wraps the
+/// body in `try?`); this records them as test issues instead.
+func recordingErrors(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+    do { try body() } catch { Issue.record("unexpected error: \(error)", sourceLocation: sourceLocation) }
 }

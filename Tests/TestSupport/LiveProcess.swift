@@ -43,8 +43,12 @@ public final class LiveProcess {
     public func stop() {
         guard !reaped else { return }
         kill(pid, SIGKILL)
+        // __WALL: a thread may still be ptrace-attached to this process (an
+        // in-process session); a plain blocking wait could then hang.
+        // Bounded, so a stuck child cannot hang the suite.
         var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        let deadline = Date().addingTimeInterval(5)
+        while waitpid(pid, &status, WNOHANG | Int32(bitPattern: 0x4000_0000)) == 0, Date() < deadline { usleep(2000) }
         reaped = true
     }
 

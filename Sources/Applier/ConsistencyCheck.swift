@@ -16,7 +16,7 @@ struct BusyThread {
 /// Looks at every stopped thread: its instruction pointer, and every word of
 /// its live stack (a return address or a saved pointer into the code).
 enum ConsistencyCheck {
-    static let maxStackScan: UInt64 = 8 << 20
+    static let maxStackScan: UInt64 = 64 << 20
 
     static func findBusy(world: any ThreadStop, memory: any Memory, maps: [MapEntry], ranges: [BusyRange]) throws -> BusyThread? {
         guard !ranges.isEmpty else { return nil }
@@ -29,22 +29,33 @@ enum ConsistencyCheck {
             }
             return lo < sorted.count && sorted[lo].range.contains(v) ? sorted[lo] : nil
         }
+        // Words outside [low, high) cannot hit any range: the scan below only
+        // looks closer at the few that fall inside.
+        let low = sorted.map(\.range.lowerBound).min() ?? 0
+        let high = sorted.map(\.range.upperBound).max() ?? 0
+        var stacks: [(tid: Int32, address: UInt64, count: Int)] = []
         for tid in world.threads {
             let regs = try world.pointers(tid)
             if let b = hit(regs.instruction) { return BusyThread(tid: tid, name: b.name, how: "executing") }
             let sp = regs.stack
             guard let stack = maps.first(where: { $0.contains(sp) }) else { continue }
-            let end = min(stack.end, sp + maxStackScan)
             let start = sp & ~7
-            guard end > start else { continue }
-            let words = try memory.read(start, count: Int(end - start))
-            var i = 0
-            while i + 8 <= words.count {
-                var v: UInt64 = 0
-                for k in 0..<8 { v |= UInt64(words[i + k]) << (8 * UInt64(k)) }
-                if let b = hit(v) { return BusyThread(tid: tid, name: b.name, how: "inside (its stack points into)") }
-                i += 8
+            let end = min(stack.end, start + maxStackScan)
+            if end > start { stacks.append((tid, start, Int(end - start))) }
+        }
+        // Every live stack in one batched read.
+        let contents = try memory.readMany(stacks.map { ($0.address, $0.count) })
+        for (s, bytes) in zip(stacks, contents) {
+            let found: BusyRange? = bytes.withUnsafeBytes { raw in
+                var i = 0
+                while i + 8 <= raw.count {
+                    let v = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if v >= low && v < high, let b = hit(v) { return b }
+                    i += 8
+                }
+                return nil
             }
+            if let b = found { return BusyThread(tid: s.tid, name: b.name, how: "inside (its stack points into)") }
         }
         return nil
     }

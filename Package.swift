@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "Unit",
-            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "TestSupport", "CShims"]
+            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "TestSupport", "CShims"],
+            exclude: ["FuzzCrashes"]
         ),
         .testTarget(
             name: "Property",

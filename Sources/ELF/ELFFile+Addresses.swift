@@ -13,10 +13,11 @@ extension ELFFile {
             guard address >= segment.virtualAddress else { continue }
             let delta = address - segment.virtualAddress
             guard delta <= segment.fileSize, count <= segment.fileSize - delta else { continue }
-            // init checked offset + fileSize against the file, so this cannot
-            // overflow; check anyway rather than trust a distant invariant.
+            // init checks offset + fileSize against the file only for a
+            // non-empty segment, so check the result here for every caller.
             let (offset, overflow) = segment.offset.addingReportingOverflow(delta)
-            guard !overflow, let result = Int(exactly: offset) else { continue }
+            guard !overflow, let result = Int(exactly: offset), result <= bytes.count,
+                  count <= UInt64(bytes.count - result) else { continue }
             return result
         }
         throw ELFError.addressNotMapped(address)

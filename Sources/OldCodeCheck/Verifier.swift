@@ -40,7 +40,7 @@ public struct Verifier {
         do { live = try target.read(entry, count: f.oldSize) } catch {
             return (entry, .foreign(.unreadable("\(error)")))
         }
-        if !f.buildID.isEmpty, let found = module.elf.buildID, found != f.buildID {
+        if !f.buildID.isEmpty, let found = module.buildID, found != f.buildID {
             let d = live == f.oldBytes ? nil : diff(expected: f.oldBytes, found: live, entry: entry)
             return (entry, .foreign(.buildIDMismatch(expected: f.buildID, found: found, diff: d)))
         }

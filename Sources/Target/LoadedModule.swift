@@ -11,6 +11,12 @@ public struct LoadedModule: Sendable {
     public let start: UInt64
     public let end: UInt64
 
+    /// DT_SONAME, or the file name for a library that has none.
+    public let soname: String
+    /// The GNU build-id, read once (the verifier asks for every function).
+    public let buildID: [UInt8]?
+    private let index: SymbolIndex
+
     public init(path: String, isMain: Bool, bias: UInt64, elf: ELFFile, start: UInt64, end: UInt64) {
         self.path = path
         self.isMain = isMain
@@ -18,11 +24,9 @@ public struct LoadedModule: Sendable {
         self.elf = elf
         self.start = start
         self.end = end
-    }
-
-    /// DT_SONAME, or the file name for a library that has none.
-    public var soname: String {
-        elf.soname ?? String(path.split(separator: "/").last ?? Substring(path))
+        self.soname = elf.soname ?? String(path.split(separator: "/").last ?? Substring(path))
+        self.buildID = elf.buildID
+        self.index = SymbolIndex(elf)
     }
 
     public func liveAddress(_ linkAddress: UInt64) -> UInt64 { linkAddress &+ bias }
@@ -30,9 +34,8 @@ public struct LoadedModule: Sendable {
     /// Finds a symbol by name: a global first; else the static from `file`
     /// (or the only static of that name when `file` is empty).
     public func symbol(named name: String, file: String) -> Symbol? {
-        let defs = (elf.symbols + elf.dynamicSymbols).filter {
-            $0.name == name && $0.isDefined && $0.type != Symbol.typeSection && $0.type != Symbol.typeFile
-                && $0.sectionIndex < 0xff00
+        let defs = index.definitions(named: name).filter {
+            $0.type != Symbol.typeSection && $0.type != Symbol.typeFile && $0.sectionIndex < 0xff00
         }
         if file.isEmpty {
             if let g = defs.first(where: { $0.binding != Symbol.bindLocal }) { return g }
@@ -45,8 +48,37 @@ public struct LoadedModule: Sendable {
 
     /// An exported definition, for references that leave the patched module.
     public func exportedSymbol(named name: String) -> Symbol? {
-        elf.dynamicSymbols.first {
-            $0.name == name && $0.isDefined && $0.binding != Symbol.bindLocal && $0.sectionIndex < 0xff00
+        index.exports(named: name).first {
+            $0.binding != Symbol.bindLocal && $0.sectionIndex < 0xff00
         }
+    }
+}
+
+/// Defined symbols by name, built on first use: a module's tables are read
+/// once however many relocations name them. A class so that the copies of a
+/// module value share one index.
+final class SymbolIndex: @unchecked Sendable {
+    private let elf: ELFFile
+    private var all: [String: [Symbol]]?
+    private var dynamic: [String: [Symbol]]?
+
+    init(_ elf: ELFFile) { self.elf = elf }
+
+    /// Definitions in .symtab and .dynsym.
+    func definitions(named name: String) -> [Symbol] {
+        if all == nil { all = Self.group(elf.symbols + elf.dynamicSymbols) }
+        return all?[name] ?? []
+    }
+
+    /// Definitions in .dynsym: what other modules can link against.
+    func exports(named name: String) -> [Symbol] {
+        if dynamic == nil { dynamic = Self.group(elf.dynamicSymbols) }
+        return dynamic?[name] ?? []
+    }
+
+    private static func group(_ symbols: [Symbol]) -> [String: [Symbol]] {
+        var d: [String: [Symbol]] = [:]
+        for s in symbols where s.isDefined { d[s.name, default: []].append(s) }
+        return d
     }
 }

@@ -77,7 +77,7 @@ public final class StoppedWorld: ThreadStop {
             var progressed = false
             // Per-thread waits: waitpid(-1) would also reap the caller's own
             // children, which a test harness may be.
-            for tid in waiting.sorted() {
+            for tid in waiting {
                 var status: Int32 = 0
                 let r = xs_waitpid_all(tid, &status, 1)
                 if r == tid {
@@ -94,8 +94,10 @@ public final class StoppedWorld: ThreadStop {
             guard Clock.nowMicros() < deadline else {
                 throw TargetError.timeout(what: "threads \(waiting.sorted()) of \(pid) to stop", seconds: 0)
             }
+            // Yield first (a stop usually lands within microseconds), then
+            // sleep briefly so a slow thread does not cost a whole CPU.
             spins += 1
-            if spins > 200 { Clock.sleep(micros: 50) } else { sched_yield() }
+            if spins > 2000 { Clock.sleep(micros: 20) } else { sched_yield() }
         }
     }
 

@@ -1,12 +1,30 @@
 import Foundation
+import Glibc
 
 /// Thread IDs of a process, from /proc/PID/task.
 enum Threads {
+    /// opendir/readdir rather than FileManager: this runs while the threads
+    /// are being stopped, where every microsecond is part of the pause.
     static func list(pid: Int32) throws -> [Int32] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else {
-            throw TargetError.noSuchProcess(pid)
+        guard let dir = opendir("/proc/\(pid)/task") else { throw TargetError.noSuchProcess(pid) }
+        defer { closedir(dir) }
+        var out: [Int32] = []
+        out.reserveCapacity(16)
+        while let entry = readdir(dir) {
+            let tid = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Int32? in
+                var v: Int32 = 0
+                var any = false
+                for b in raw {
+                    guard b != 0 else { break }
+                    guard b >= 0x30, b <= 0x39 else { return nil }
+                    v = v &* 10 &+ Int32(b - 0x30)
+                    any = true
+                }
+                return any ? v : nil
+            }
+            if let tid { out.append(tid) }
         }
-        return names.compactMap { Int32($0) }.sorted()
+        return out
     }
 
     /// The tracer of a thread, 0 if none (from /proc/TID/status).

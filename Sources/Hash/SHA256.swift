@@ -43,8 +43,16 @@ public enum SHA256 {
     /// One-shot hash. OpenSSL's SHA-256 cannot fail on valid memory, so a
     /// failure here means the library itself is broken; we still surface it.
     public static func hash<C: Collection>(_ data: C) throws(DigestError) -> Digest where C.Element == UInt8 {
-        let h = try SHA256Hasher()
-        try h.update(data)
-        return try h.finalize()
+        // EVP_Digest needs no context allocation: payloads hash thousands
+        // of small functions, where that allocation dominated.
+        var out = [UInt8](repeating: 0, count: Digest.byteCount)
+        var len: UInt32 = 0
+        let ok: Bool = data.withContiguousStorageIfAvailable { buf in
+            EVP_Digest(buf.baseAddress, buf.count, &out, &len, EVP_sha256(), nil) == 1
+        } ?? Array(data).withUnsafeBufferPointer { buf in
+            EVP_Digest(buf.baseAddress, buf.count, &out, &len, EVP_sha256(), nil) == 1
+        }
+        guard ok, len == UInt32(Digest.byteCount) else { throw .openSSL("EVP_Digest(sha256) failed") }
+        return Digest(trusted: out)
     }
 }

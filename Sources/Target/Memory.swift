@@ -20,11 +20,17 @@ public protocol WritableMemory: Memory {
 public protocol Target: Memory {
     /// The modules, the main executable first.
     func modules() throws -> [LoadedModule]
+    /// The module a payload names: "" for the main executable, else a soname.
+    func module(named name: String) throws -> LoadedModule
 }
 
 extension Target {
-    /// The module a payload names: "" for the main executable, else a soname.
     public func module(named name: String) throws -> LoadedModule {
+        try moduleAmong(try modules(), named: name)
+    }
+
+    /// Picks the named module from a list, or says which ones there are.
+    public func moduleAmong(_ all: [LoadedModule], named name: String) throws -> LoadedModule {
         let all = try modules()
         if name.isEmpty, let main = all.first(where: \.isMain) { return main }
         if let m = all.first(where: { !$0.isMain && $0.soname == name }) { return m }

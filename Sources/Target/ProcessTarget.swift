@@ -9,6 +9,8 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     public let memory: ProcessMemory
     private var cachedModules: [LoadedModule]?
     private var elfCache: [String: ELFFile] = [:]
+    private var moduleCache: [UInt64: LoadedModule] = [:]
+    private var byName: [String: LoadedModule] = [:]
 
     public init(pid: Int32) throws {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { throw TargetError.noSuchProcess(pid) }
@@ -32,30 +34,74 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     }
 
     /// Forgets the parsed module list, after the process may have loaded more.
-    public func invalidate() { cachedModules = nil }
+    public func invalidate() {
+        cachedModules = nil
+        moduleCache = [:]
+        byName = [:]
+    }
 
     public func modules() throws -> [LoadedModule] {
         if let cachedModules { return cachedModules }
+        var out = try candidates().compactMap { try? load($0) }
+        out.sort { $0.isMain && !$1.isMain }
+        cachedModules = out
+        return out
+    }
+
+    /// Parses only what it must: the executable alone for "", a library by
+    /// its file name first (a soname is almost always its file name), and
+    /// every module only when that fails.
+    public func module(named name: String) throws -> LoadedModule {
+        if let m = byName[name] { return m }
+        if let cachedModules { return try moduleAmong(cachedModules, named: name) }
+        let all = try candidates()
+        let likely = all.filter { name.isEmpty ? $0.isMain : $0.fileName == name }
+        for c in likely {
+            if let m = try? load(c), name.isEmpty ? m.isMain : (!m.isMain && m.soname == name) {
+                byName[name] = m
+                return m
+            }
+        }
+        let m = try moduleAmong(try modules(), named: name)
+        byName[name] = m
+        return m
+    }
+
+    /// A file mapped with code: where its first mapping starts and ends.
+    struct Candidate {
+        let first: MapEntry
+        let end: UInt64
+        let isMain: Bool
+        var fileName: String { String(first.path.split(separator: "/").last ?? "") }
+    }
+
+    private func candidates() throws -> [Candidate] {
         let maps = try self.maps()
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? ""
-        var out: [LoadedModule] = []
+        var out: [Candidate] = []
         var seen = Set<String>()
         for m in maps where m.inode != 0 && m.path.hasPrefix("/") && !seen.contains(m.path) {
             let parts = maps.filter { $0.path == m.path && $0.inode == m.inode }
             guard let first = parts.min(by: { $0.start < $1.start }), first.offset == 0 else { continue }
             seen.insert(m.path)
             guard parts.contains(where: \.isExecutable) else { continue }
-            guard let elf = try? loadELF(mapping: first, path: m.path) else { continue }
-            let loads = elf.segments.filter { $0.type == ProgramHeader.load }
-            guard let low = loads.min(by: { $0.virtualAddress < $1.virtualAddress }) else { continue }
-            let bias = first.start &- (low.virtualAddress & ~0xfff)
             let isMain = m.path == exe || m.path == exe.replacingOccurrences(of: " (deleted)", with: "")
-            out.append(LoadedModule(path: m.path, isMain: isMain, bias: bias, elf: elf,
-                                    start: first.start, end: parts.map(\.end).max() ?? first.end))
+            out.append(Candidate(first: first, end: parts.map(\.end).max() ?? first.end, isMain: isMain))
         }
-        out.sort { $0.isMain && !$1.isMain }
-        cachedModules = out
         return out
+    }
+
+    private func load(_ c: Candidate) throws -> LoadedModule {
+        if let m = moduleCache[c.first.start] { return m }
+        let elf = try loadELF(mapping: c.first, path: c.first.path)
+        let loads = elf.segments.filter { $0.type == ProgramHeader.load }
+        guard let low = loads.min(by: { $0.virtualAddress < $1.virtualAddress }) else {
+            throw TargetError.binaryReplaced(path: c.first.path)
+        }
+        let bias = c.first.start &- (low.virtualAddress & ~0xfff)
+        let m = LoadedModule(path: c.first.path, isMain: c.isMain, bias: bias, elf: elf, start: c.first.start, end: c.end)
+        moduleCache[c.first.start] = m
+        return m
     }
 
     /// Reads the very file the process mapped, not whatever is now at its

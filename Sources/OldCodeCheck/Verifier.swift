@@ -30,22 +30,37 @@ public struct Verifier {
     }
 
     public func state(of f: FunctionPatch) -> (address: UInt64?, state: FunctionState) {
-        let module: LoadedModule
-        let entry: UInt64
-        switch locate(f) {
-        case let .failure(why): return (nil, .foreign(why))
-        case let .success((m, a)): (module, entry) = (m, a)
+        states(of: [f])[0]
+    }
+
+    /// The states of several functions, their live bytes read in one batch.
+    public func states(of functions: [FunctionPatch]) -> [(address: UInt64?, state: FunctionState)] {
+        let located = functions.map { locate($0) }
+        var ranges: [(address: UInt64, count: Int)] = []
+        for (f, l) in zip(functions, located) { if case let .success((_, a)) = l { ranges.append((a, f.oldSize)) } }
+        // One read for all; if one range fails, fall back to reading each so
+        // that only the unreadable function is reported as such.
+        var batch = (try? target.readMany(ranges)).map { $0[...] }
+        return zip(functions, located).map { f, l in
+            switch l {
+            case let .failure(why): return (nil, .foreign(why))
+            case let .success((m, a)):
+                let live: [UInt8]
+                if let first = batch?.popFirst() { live = first } else {
+                    do { live = try target.read(a, count: f.oldSize) } catch { return (a, .foreign(.unreadable("\(error)"))) }
+                }
+                return (a, classify(f, module: m, entry: a, live: live))
+            }
         }
-        let live: [UInt8]
-        do { live = try target.read(entry, count: f.oldSize) } catch {
-            return (entry, .foreign(.unreadable("\(error)")))
-        }
+    }
+
+    private func classify(_ f: FunctionPatch, module: LoadedModule, entry: UInt64, live: [UInt8]) -> FunctionState {
         if !f.buildID.isEmpty, let found = module.buildID, found != f.buildID {
             let d = live == f.oldBytes ? nil : diff(expected: f.oldBytes, found: live, entry: entry)
-            return (entry, .foreign(.buildIDMismatch(expected: f.buildID, found: found, diff: d)))
+            return .foreign(.buildIDMismatch(expected: f.buildID, found: found, diff: d))
         }
-        if live == f.oldBytes { return (entry, .virgin) }
-        return (entry, classifyPatched(f, live: live, entry: entry))
+        if live == f.oldBytes { return .virgin }
+        return classifyPatched(f, live: live, entry: entry)
     }
 
     private func classifyPatched(_ f: FunctionPatch, live: [UInt8], entry: UInt64) -> FunctionState {
@@ -71,8 +86,7 @@ public struct Verifier {
 
     public func verify(_ file: PayloadFile) -> PayloadReport {
         var rows: [FunctionReport] = []
-        for f in file.payload.functions {
-            let (addr, st) = state(of: f)
+        for (f, (addr, st)) in zip(file.payload.functions, states(of: file.payload.functions)) {
             let accepted: Bool
             switch st {
             case .virgin: accepted = f.accepts.contains(.virgin)

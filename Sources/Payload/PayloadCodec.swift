@@ -150,35 +150,35 @@ public enum PayloadCodec {
         var sections: [LoadSection] = []
         sections.reserveCapacity(nSections)
         for i in 0..<nSections {
-            let f = "section[\(i)]"
-            let sname = try r.string("\(f).name")
-            let kindRaw = try r.u8("\(f).kind")
+            func f() -> String { "section[\(i)]" }
+            let sname = try r.string("\(f()).name")
+            let kindRaw = try r.u8("\(f()).kind")
             guard let kind = LoadSection.Kind(rawValue: kindRaw) else {
-                throw .invalid(field: "\(f).kind", reason: "unknown section kind \(kindRaw); expected 1 (code) or 2 (read-only data)")
+                throw .invalid(field: "\(f()).kind", reason: "unknown section kind \(kindRaw); expected 1 (code) or 2 (read-only data)")
             }
-            let align = try r.u32("\(f).alignment")
-            let data = try r.blob("\(f).bytes", limit: PayloadLimits.maxSectionSize)
-            let nRel = try r.count("\(f).relocation count", limit: PayloadLimits.maxRelocationsPerSection, minElement: 25)
+            let align = try r.u32("\(f()).alignment")
+            let data = try r.blob("\(f()).bytes", limit: PayloadLimits.maxSectionSize)
+            let nRel = try r.count("\(f()).relocation count", limit: PayloadLimits.maxRelocationsPerSection, minElement: 25)
             var rels: [PayloadRelocation] = []
             rels.reserveCapacity(nRel)
             for j in 0..<nRel {
-                let rf = "\(f).relocation[\(j)]"
-                let off = try r.u64("\(rf).offset")
-                let typeRaw = try r.u32("\(rf).type")
+                func rf() -> String { "\(f()).relocation[\(j)]" }
+                let off = try r.u64("\(rf()).offset")
+                let typeRaw = try r.u32("\(rf()).type")
                 guard let type = RelocationType(rawValue: typeRaw) else {
-                    throw .invalid(field: "\(rf).type", reason: "relocation type \(typeRaw) is not one xsplice can apply")
+                    throw .invalid(field: "\(rf()).type", reason: "relocation type \(typeRaw) is not one xsplice can apply")
                 }
-                let addend = try r.i64("\(rf).addend")
-                let tk = try r.u8("\(rf).target kind")
+                let addend = try r.i64("\(rf()).addend")
+                let tk = try r.u8("\(rf()).target kind")
                 let target: RelocationTarget
                 switch tk {
-                case 1: target = .section(try r.u32("\(rf).target section"))
+                case 1: target = .section(try r.u32("\(rf()).target section"))
                 case 2:
-                    let n = try r.string("\(rf).symbol")
-                    let file = try r.string("\(rf).symbol file")
+                    let n = try r.string("\(rf()).symbol")
+                    let file = try r.string("\(rf()).symbol file")
                     target = .symbol(name: n, file: file)
                 default:
-                    throw .invalid(field: "\(rf).target kind", reason: "expected 1 (section) or 2 (symbol), found \(tk)")
+                    throw .invalid(field: "\(rf()).target kind", reason: "expected 1 (section) or 2 (symbol), found \(tk)")
                 }
                 rels.append(PayloadRelocation(offset: off, type: type, addend: addend, target: target))
             }
@@ -188,28 +188,28 @@ public enum PayloadCodec {
         var functions: [FunctionPatch] = []
         functions.reserveCapacity(nFunctions)
         for i in 0..<nFunctions {
-            let f = "function[\(i)]"
-            let module = try r.string("\(f).module")
-            let buildID = try r.blob("\(f).build-id", limit: PayloadLimits.maxBuildID)
-            let symbol = try r.string("\(f).symbol")
-            let file = try r.string("\(f).file")
-            let addr = try r.u64("\(f).old address")
-            let old = try r.blob("\(f).old bytes", limit: PayloadLimits.maxFunctionSize)
-            let hashBytes = Array(try r.take(Digest.byteCount, "\(f).old sha256"))
-            let nStates = try r.count("\(f).pre-state count", limit: PayloadLimits.maxPreStates, minElement: 1)
+            func f() -> String { "function[\(i)]" }
+            let module = try r.string("\(f()).module")
+            let buildID = try r.blob("\(f()).build-id", limit: PayloadLimits.maxBuildID)
+            let symbol = try r.string("\(f()).symbol")
+            let file = try r.string("\(f()).file")
+            let addr = try r.u64("\(f()).old address")
+            let old = try r.blob("\(f()).old bytes", limit: PayloadLimits.maxFunctionSize)
+            let hashBytes = Array(try r.take(Digest.byteCount, "\(f()).old sha256"))
+            let nStates = try r.count("\(f()).pre-state count", limit: PayloadLimits.maxPreStates, minElement: 1)
             var states: [PreState] = []
             for k in 0..<nStates {
-                let kind = try r.u8("\(f).pre-state[\(k)]")
+                let kind = try r.u8("\(f()).pre-state[\(k)]")
                 switch kind {
                 case 0: states.append(.virgin)
                 case 1:
-                    let id = Array(try r.take(Digest.byteCount, "\(f).pre-state[\(k)].payload id"))
+                    let id = Array(try r.take(Digest.byteCount, "\(f()).pre-state[\(k)].payload id"))
                     states.append(.applied(digest(id)))
                 default:
-                    throw .invalid(field: "\(f).pre-state[\(k)]", reason: "expected 0 (virgin) or 1 (applied), found \(kind)")
+                    throw .invalid(field: "\(f()).pre-state[\(k)]", reason: "expected 0 (virgin) or 1 (applied), found \(kind)")
                 }
             }
-            let repl = try r.u32("\(f).replacement section")
+            let repl = try r.u32("\(f()).replacement section")
             functions.append(FunctionPatch(module: module, buildID: buildID, symbol: symbol, file: file,
                                            oldAddress: addr, oldBytes: old, oldHash: digest(hashBytes),
                                            accepts: states, replacementSection: repl))

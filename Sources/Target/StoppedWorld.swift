@@ -51,6 +51,8 @@ public final class StoppedWorld: ThreadStop {
                         if t != 0 && t != getpid() { throw TargetError.alreadyTraced(pid: pid, tracer: t) }
                         // Auto-attached through TRACECLONE before we saw it in /proc.
                         if t == getpid() { attached.insert(tid); waiting.insert(tid); fresh = true; continue }
+                        // The kernel also says EPERM for a thread that is exiting.
+                        if Threads.isExiting(pid: pid, tid: tid) { continue }
                         throw TargetError.permission(pid: pid, what: "trace")
                     }
                     throw TargetError.ptrace(op: "SEIZE", tid: tid, errno: e)

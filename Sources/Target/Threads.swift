@@ -35,4 +35,20 @@ enum Threads {
         }
         return 0
     }
+
+    /// Whether a thread is on its way out: gone, a zombie, or still refusing
+    /// to be traced after a short wait (the kernel refuses PTRACE_SEIZE on
+    /// an exiting thread with the same EPERM as on a forbidden one).
+    static func isExiting(pid: Int32, tid: Int32) -> Bool {
+        for _ in 0..<50 {
+            guard let d = FileManager.default.contents(atPath: "/proc/\(pid)/task/\(tid)/stat") else { return true }
+            let text = String(decoding: d, as: UTF8.self)
+            if let close = text.lastIndex(of: ")") {
+                let state = text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+                if state == "Z" || state == "X" { return true }
+            }
+            usleep(200)
+        }
+        return false
+    }
 }

@@ -109,9 +109,12 @@ import Testing
         defer { h.process.stop() }
         let original = try h.codeSnapshot()
         for _ in 0..<5 {
-            let a = try h.apply("fixA")
+            let a = try h.xs("apply", "--pid", h.pid, "--json", try h.payload("fixA"))
             #expect(a.status == 0, "\(a.stderr)")
-            #expect(a.stdout.contains("9 threads") || a.stdout.contains("threads stopped"), "\(a.stdout)")
+            // Eight workers and main: every one of them was stopped.
+            let out = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any]
+            #expect(out?["threads"] as? Int == 9, "\(a.stdout)")
+            #expect((out?["pause_us"] as? Int ?? 0) > 0)
             #expect(try h.apply("fixB").status == 0)
             h.expectOutput(["fixA", "fixB"])
             #expect(try h.revert("fixA").status == 0)

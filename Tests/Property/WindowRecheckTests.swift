@@ -3,6 +3,7 @@ import Foundation
 import OldCodeCheck
 import Payload
 import Target
+import TestSupport
 import Testing
 
 /// A simulated process whose next stop-the-world first runs a hook: the
@@ -149,5 +150,30 @@ final class InterferingProcess: ProcessControl, @unchecked Sendable {
         #expect(otherCode == 1, "\(program): another operator acted while an operation was pending")
         #expect(code == 0, "\(program): \(message)")
         #expect(try session.registry().records.map(\.name) == [u.specs[i].name])
+    }
+
+    /// Something rewrites the registry in the gap (its generation moves on):
+    /// the operation must plan again from it, not install the registry it
+    /// encoded before the stop over the newer one.
+    @Test func registryRewrittenInTheGapIsNotOverwritten() throws {
+        let u = try Universe.load("counter")
+        guard let a = u.files.firstIndex(where: { $0.payload.name == "fixA" }),
+              let b = u.files.firstIndex(where: { $0.payload.name == "fixB" }) else { throw TestFailure("counter lacks fixA/fixB") }
+        let sim = try SimulatedProcess(binary: u.manifest.patchedFile)
+        let target = InterferingProcess(sim)
+        let session = try LiveSession(target: target)
+        _ = try session.apply(u.files[a], timeoutSeconds: 1)
+        let store = RegistryStore(target: sim)
+        target.beforeNextStop = {
+            guard let base = try store.location() else { throw TestFailure("no registry") }
+            var reg = try store.load()
+            reg.records[0].appliedAtMicros = 42
+            try store.save(reg, at: base)
+        }
+        _ = try session.apply(u.files[b], timeoutSeconds: 1)
+        #expect(target.beforeNextStop == nil, "the window was never opened")
+        let after = try session.registry()
+        #expect(after.records.map(\.name) == ["fixA", "fixB"])
+        #expect(after.records.first?.appliedAtMicros == 42, "the registry written in the gap was overwritten")
     }
 }

@@ -19,7 +19,7 @@ enum CodeLoader {
     static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl) throws -> LoadedCode {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
-        let relocator = Relocator(payload: payload, layout: layout, module: module, allModules: try target.modules())
+        let relocator = Relocator(payload: payload, layout: layout, module: module, allModules: { try target.modules() })
         try relocator.checkSymbols()
         let store = RegistryStore(target: target)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)

@@ -8,7 +8,8 @@ struct Relocator {
     let payload: Payload
     let layout: CodeLayout
     let module: LoadedModule
-    let allModules: [LoadedModule]
+    /// Every loaded module, parsed only if a symbol is not in `module`.
+    let allModules: () throws -> [LoadedModule]
 
     /// The region image, ready to be written at `base`.
     func image(at base: UInt64) throws -> [UInt8] {
@@ -48,7 +49,7 @@ struct Relocator {
             return base + UInt64(layout.sectionOffsets[Int(i)])
         case let .symbol(name, file):
             if let s = module.symbol(named: name, file: file) { return module.liveAddress(s.value) }
-            for m in allModules {
+            for m in try allModules() {
                 if let s = m.exportedSymbol(named: name) { return m.liveAddress(s.value) }
             }
             throw ApplierError.unresolved(symbol: file.isEmpty ? name : "\(file):\(name)", module: module.isMain ? "" : module.soname)

@@ -31,7 +31,6 @@ extension Target {
 
     /// Picks the named module from a list, or says which ones there are.
     public func moduleAmong(_ all: [LoadedModule], named name: String) throws -> LoadedModule {
-        let all = try modules()
         if name.isEmpty, let main = all.first(where: \.isMain) { return main }
         if let m = all.first(where: { !$0.isMain && $0.soname == name }) { return m }
         throw TargetError.moduleNotLoaded(name.isEmpty ? "the main executable" : name,

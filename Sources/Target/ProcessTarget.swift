@@ -123,9 +123,7 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     /// The program's entry point: code that ran once at start-up and never
     /// runs again, where remote system calls can borrow three bytes.
     public func scratchAddress() throws -> UInt64 {
-        guard let main = try modules().first(where: \.isMain) else {
-            throw TargetError.moduleNotLoaded("the main executable", loaded: [])
-        }
+        let main = try module(named: "")
         return main.liveAddress(main.elf.entry)
     }
 

@@ -15,6 +15,12 @@ struct BusyThread {
 
 /// Looks at every stopped thread: its instruction pointer, and every word of
 /// its live stack (a return address or a saved pointer into the code).
+///
+/// A stack word equal to the very start of a range is not a use: it is a
+/// function pointer (calling through it reaches the new jump, which is what
+/// patching wants), or the dead return address of a `noreturn` call that
+/// ends the function before it. Refusing on it would keep a function that a
+/// thread merely holds a pointer to unpatchable forever.
 enum ConsistencyCheck {
     static let maxStackScan: UInt64 = 64 << 20
 
@@ -50,7 +56,7 @@ enum ConsistencyCheck {
                 var i = 0
                 while i + 8 <= raw.count {
                     let v = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    if v >= low && v < high, let b = hit(v) { return b }
+                    if v >= low && v < high, let b = hit(v), v != b.range.lowerBound { return b }
                     i += 8
                 }
                 return nil

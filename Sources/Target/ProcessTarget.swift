@@ -110,12 +110,17 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         let key = "\(mapping.start)"
         if let e = elfCache[key] { return e }
         let mapFile = "/proc/\(pid)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))"
-        let elf: ELFFile
-        if let data = FileManager.default.contents(atPath: mapFile) {
-            elf = try ELFFile(bytes: [UInt8](data))
-        } else {
+        guard let data = FileManager.default.contents(atPath: mapFile) else {
+            // Say why: map_files needs CAP_SYS_ADMIN, which is the usual cause.
+            let fd = open(mapFile, O_RDONLY | O_CLOEXEC)
+            let err = errno
+            if fd >= 0 { close(fd) }
+            if err == EACCES || err == EPERM {
+                throw TargetError.permission(pid: pid, what: "read the mapped files (/proc/PID/map_files, needs CAP_SYS_ADMIN) of")
+            }
             throw TargetError.binaryReplaced(path: path)
         }
+        let elf = try ELFFile(bytes: [UInt8](data))
         elfCache[key] = elf
         return elf
     }

@@ -83,7 +83,8 @@ public struct PayloadDescription: Codable, Sendable {
                 s += "      +0x\(String(r.offset, radix: 16))  \(r.type)  \(r.target)\(r.addend >= 0 ? "+" : "")\(r.addend)\n"
             }
         }
-        let extra = sections.filter { sec in !functions.contains { $0.replacement_section == sec.name } }
+        let replacements = Set(functions.map(\.replacement_section))
+        let extra = sections.filter { !replacements.contains($0.name) }
         if !extra.isEmpty {
             s += "  also loads\n"
             for x in extra { s += "    \(x.name) (\(x.kind), \(x.size) bytes, \(x.relocations) relocations)\n" }

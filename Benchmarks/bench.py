@@ -461,7 +461,7 @@ def report(args, m, pauses, stacks, ver, cli, rst, elapsed):
     waited = f", after {m['waited']:.0f} s waiting for idle CPUs" if m.get("waited", 0) >= 1 else ""
     L.append(f"Run {m['date']} ({'--quick' if args.quick else 'full'}, measured in {elapsed:.0f} s{waited}), "
              f"xsplice {m['commit']}, "
-             f"release build.  Machine: {m['nproc']} CPUs, {m['cpu']}, kernel {m['kernel']}; "
+             f"release build with a static Swift runtime.  Machine: {m['nproc']} CPUs, {m['cpu']}, kernel {m['kernel']}; "
              f"load average at start {m['load']}, at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
              f"CPUs {m['busy_before'] * 100:.0f} % busy just before measuring (others' work), "
              f"{m['busy_during'] * 100:.0f} % during the run (the benchmark's own work included).")

@@ -49,9 +49,10 @@ enum ConsistencyCheck {
             let end = min(stack.end, start + maxStackScan)
             if end > start { stacks.append((tid, start, Int(end - start))) }
         }
-        // Every live stack in one batched read.
-        let contents = try memory.readMany(stacks.map { ($0.address, $0.count) })
-        for (s, bytes) in zip(stacks, contents) {
+        // One read per thread straight into the array that is scanned: a
+        // batched read would copy megabytes of deep stacks once more.
+        for s in stacks {
+            let bytes = try memory.read(s.address, count: s.count)
             let found: BusyRange? = bytes.withUnsafeBytes { raw in
                 var i = 0
                 while i + 8 <= raw.count {

@@ -37,7 +37,7 @@ extension LiveSession {
         let verifier = Verifier(target: target, registry: first)
         for (f, e) in zip(p.functions, entries) {
             let st = stateAfterRevert(f, entry: e, old: old, reg: first, verifier: verifier)
-            guard Self.accepts(f, st) else {
+            guard f.accepts(st) else {
                 throw ApplierError.conflict("\(f.displayName) would be \(describe(st, first)) once \(old.name) is reverted; \(p.name) accepts \(f.accepts.map(\.description).joined(separator: " or "))")
             }
             try Patchability.check(f, entry: e, disassembler: disassembler)
@@ -47,7 +47,7 @@ extension LiveSession {
         do {
             journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
-                busyRanges(of: old) + zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
+                busyRanges(of: old) + Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in
                 let snap = try snapshot(at: code.registryBase)
                 let reg = snap.registry
@@ -63,7 +63,7 @@ extension LiveSession {
                 var handled = Set<UInt64>()
                 for (i, f) in p.functions.enumerated() {
                     let st = stateAfterRevert(f, entry: entries[i], old: cur, reg: reg, verifier: v)
-                    guard Self.accepts(f, st) else {
+                    guard f.accepts(st) else {
                         throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
                     }
                     // Where OLD sat, NEW inherits what OLD had saved.

@@ -69,7 +69,7 @@ public final class LiveSession {
         do {
             journal = try recordLoaded("apply \(p.name)", code: code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
-                zip(p.functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
+                Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in
                 // Everything but the comparison and the writes happens here,
                 // before the threads are stopped.
@@ -81,7 +81,7 @@ public final class LiveSession {
                 var guards: [WindowPlan.Guard] = []
                 for (i, f) in p.functions.enumerated() {
                     let st = v.state(of: f).state
-                    guard Self.accepts(f, st) else {
+                    guard f.accepts(st) else {
                         throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
                     }
                     sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
@@ -113,12 +113,9 @@ public final class LiveSession {
         return try target.module(named: name)
     }
 
-    static func accepts(_ f: FunctionPatch, _ st: FunctionState) -> Bool {
-        switch st {
-        case .virgin: return f.accepts.contains(.virgin)
-        case let .applied(id): return f.accepts.contains(.applied(id))
-        case .foreign: return false
-        }
+    /// The code of functions about to be patched, which no thread may be in.
+    static func busyRanges(_ functions: [FunctionPatch], at entries: [UInt64]) -> [BusyRange] {
+        zip(functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
     }
 
     static func explain(_ r: PayloadReport) -> String {

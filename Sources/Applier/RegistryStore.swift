@@ -30,14 +30,11 @@ public struct RegistryStore {
     }
 
     func load(at base: UInt64) throws -> (registry: Registry, active: UInt32, generation: UInt64) {
-        let header = try target.read(base, count: 16)
-        guard Array(header[0..<8]) == Self.magic else { throw ApplierError.registryCorrupt("bad magic") }
-        let active = UInt32(header[8]) | UInt32(header[9]) << 8 | UInt32(header[10]) << 16 | UInt32(header[11]) << 24
-        guard active <= 1 else { throw ApplierError.registryCorrupt("active slot \(active)") }
+        let active = try activeSlot(at: base)
         let slot = base + Self.headerSize + UInt64(active) * Self.slotSize
         let sh = try target.read(slot, count: Self.slotHeader)
-        let gen = sh[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        let len = sh[8..<12].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let gen = Self.littleEndian(sh[0..<8])
+        let len = Self.littleEndian(sh[8..<12])
         guard len <= Self.slotSize - UInt64(Self.slotHeader) else { throw ApplierError.registryCorrupt("length \(len)") }
         if gen == 0 && len == 0 { return (Registry(), active, 0) }
         let body = try target.read(slot + UInt64(Self.slotHeader), count: Int(len))
@@ -72,12 +69,22 @@ public struct RegistryStore {
 
     /// The active slot and its generation, without decoding the contents.
     func header(at base: UInt64) throws -> (active: UInt32, generation: UInt64) {
+        let active = try activeSlot(at: base)
+        let g = try target.read(base + Self.headerSize + UInt64(active) * Self.slotSize, count: 8)
+        return (active, Self.littleEndian(g[...]))
+    }
+
+    /// Which slot the header names, after checking the magic.
+    private func activeSlot(at base: UInt64) throws -> UInt32 {
         let header = try target.read(base, count: 12)
         guard Array(header[0..<8]) == Self.magic else { throw ApplierError.registryCorrupt("bad magic") }
-        let active = UInt32(header[8]) | UInt32(header[9]) << 8 | UInt32(header[10]) << 16 | UInt32(header[11]) << 24
+        let active = UInt32(Self.littleEndian(header[8..<12]))
         guard active <= 1 else { throw ApplierError.registryCorrupt("active slot \(active)") }
-        let g = try target.read(base + Self.headerSize + UInt64(active) * Self.slotSize, count: 8)
-        return (active, g.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        return active
+    }
+
+    static func littleEndian(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     }
 
     /// A slot's bytes, encoded ahead of the stop window so that inside it

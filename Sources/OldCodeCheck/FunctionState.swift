@@ -1,4 +1,5 @@
 import Hash
+import Payload
 
 /// What the verifier found at one function's entry.
 public enum FunctionState: Sendable, Equatable, CustomStringConvertible {
@@ -61,4 +62,15 @@ public struct ByteDiff: Sendable, Equatable {
     public var windowStart: Int
     public var expectedDisassembly: [Instruction]
     public var foundDisassembly: [Instruction]
+}
+
+extension FunctionPatch {
+    /// Whether the payload may write over the function in this state.
+    public func accepts(_ state: FunctionState) -> Bool {
+        switch state {
+        case .virgin: return accepts.contains(.virgin)
+        case let .applied(id): return accepts.contains(.applied(id))
+        case .foreign: return false
+        }
+    }
 }

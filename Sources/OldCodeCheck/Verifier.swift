@@ -87,12 +87,7 @@ public struct Verifier {
     public func verify(_ file: PayloadFile) -> PayloadReport {
         var rows: [FunctionReport] = []
         for (f, (addr, st)) in zip(file.payload.functions, states(of: file.payload.functions)) {
-            let accepted: Bool
-            switch st {
-            case .virgin: accepted = f.accepts.contains(.virgin)
-            case let .applied(id): accepted = f.accepts.contains(.applied(id))
-            case .foreign: accepted = false
-            }
+            let accepted = f.accepts(st)
             let beneath = addr.map { a in registry.stack(atEntry: a).contains { $0.payloadID == file.id } } ?? false
             rows.append(FunctionReport(function: f, address: addr, state: st, accepted: accepted,
                                        stateName: name(of: st), containsPayload: beneath))

@@ -27,11 +27,15 @@ public struct MapEntry: Sendable, Equatable {
 /// trusted: the kernel writes this file, but paths may contain anything.
 public enum MemoryMap {
     public static func read(pid: Int32) throws -> [MapEntry] {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/maps") else {
-            if !FileManager.default.fileExists(atPath: "/proc/\(pid)") { throw TargetError.noSuchProcess(pid) }
-            throw TargetError.mapsUnreadable(pid: pid, reason: "cannot read /proc/\(pid)/maps")
+        // Read to the end: the main thread's [stack] line comes last, and a
+        // real program's maps is far longer than one 4 KiB procfs page.
+        do {
+            return parse(try ProcFile.text("/proc/\(pid)/maps"))
+        } catch .open(_, let e) where e == ENOENT || e == ESRCH {
+            throw TargetError.noSuchProcess(pid)
+        } catch {
+            throw TargetError.mapsUnreadable(pid: pid, reason: "\(error)")
         }
-        return parse(String(decoding: data, as: UTF8.self))
     }
 
     public static func parse(_ text: String) -> [MapEntry] {

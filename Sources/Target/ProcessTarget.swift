@@ -26,9 +26,8 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
 
     public var isAlive: Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return false }
+        guard let text = try? ProcFile.text("/proc/\(pid)/stat") else { return false }
         // The state letter follows the last ')' (the command may contain one).
-        let text = String(decoding: stat, as: UTF8.self)
         guard let close = text.lastIndex(of: ")") else { return true }
         return !text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }

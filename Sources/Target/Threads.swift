@@ -29,11 +29,8 @@ enum Threads {
 
     /// The tracer of a thread, 0 if none (from /proc/TID/status).
     static func tracer(of tid: Int32) -> Int32 {
-        guard let d = FileManager.default.contents(atPath: "/proc/\(tid)/status") else { return 0 }
-        for line in String(decoding: d, as: UTF8.self).split(separator: "\n") where line.hasPrefix("TracerPid:") {
-            return Int32(line.dropFirst("TracerPid:".count).trimmingCharacters(in: .whitespaces)) ?? 0
-        }
-        return 0
+        guard let text = try? ProcFile.text("/proc/\(tid)/status") else { return 0 }
+        return ProcFile.field("TracerPid", in: text).flatMap { Int32($0) } ?? 0
     }
 
     /// Whether a thread is on its way out: gone, a zombie, or still refusing
@@ -41,8 +38,7 @@ enum Threads {
     /// an exiting thread with the same EPERM as on a forbidden one).
     static func isExiting(pid: Int32, tid: Int32) -> Bool {
         for _ in 0..<50 {
-            guard let d = FileManager.default.contents(atPath: "/proc/\(pid)/task/\(tid)/stat") else { return true }
-            let text = String(decoding: d, as: UTF8.self)
+            guard let text = try? ProcFile.text("/proc/\(pid)/task/\(tid)/stat") else { return true }
             if let close = text.lastIndex(of: ")") {
                 let state = text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).first
                 if state == "Z" || state == "X" { return true }

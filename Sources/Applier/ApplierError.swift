@@ -7,6 +7,9 @@ import OldCodeCheck
 public enum ApplierError: Error, CustomStringConvertible, Sendable {
     case conflict(String)
     case busy(thread: Int32, function: String, how: String, seconds: Double)
+    /// The code is used from memory that is no thread's live stack, or the
+    /// check could not look everywhere it must; either way, not free.
+    case notFree(String, seconds: Double)
     case notApplied(String, applied: [String])
     case coveredBy(payload: String, function: String)
     case registryCorrupt(String)
@@ -25,6 +28,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
         case let .conflict(why): return "refused: \(why); nothing was written"
         case let .busy(t, f, how, s):
             return "refused: thread \(t) is \(how) \(f) after \(s) s of retrying; nothing was written. Retry later or raise --timeout"
+        case let .notFree(why, s):
+            return "refused: \(why) (still so after \(s) s of retrying); nothing was written. Retry later or raise --timeout"
         case let .notApplied(k, applied):
             return "no applied payload is named \(k); applied: \(applied.isEmpty ? "none" : applied.joined(separator: ", "))"
         case let .coveredBy(p, f): return "refused: payload \(p) is applied on top of \(f); revert it first"
@@ -42,7 +47,7 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
     /// The exit code DESIGN.md assigns.
     public var exitCode: Int32 {
         switch self {
-        case .conflict, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
+        case .conflict, .busy, .notFree, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
         case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
         case .inconsistent: return 3
         }

@@ -139,6 +139,8 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
+    public func addressSpaceSharers() throws -> [Int32] { try SharedAddressSpace.sharers(of: pid) }
+
     /// Stops one thread (the main one if it still runs) for remote syscalls.
     public func withRemoteSyscalls<T>(timeoutSeconds: Double = 2, _ body: (RemoteSyscaller) throws -> T) throws -> T {
         let tids = try Threads.list(pid: pid)

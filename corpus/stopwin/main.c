@@ -6,8 +6,9 @@
  *   maps      main itself holds; ~4000 extra mappings make /proc/PID/maps
  *             far longer than 64 KiB, with the [stack] line and the
  *             registry's far past byte 4,096
- *   born      thread A holds for 400 ms, thread B is born 150 ms after A
- *             and holds for good (a thread created while xsplice retries)
+ *   born      the first SIGUSR1 lets thread A in; the second creates
+ *             thread B, which enters and holds for good, and 100 ms later
+ *             lets A leave (B is born while xsplice retries on A)
  *   altmap    main holds, then a signal handler sleeps forever on an
  *             alternate stack mmap'd apart from [stack]
  *   altlocal  a thread holds, then a handler sleeps forever on an
@@ -23,6 +24,7 @@
  *             an mmap'd alternate stack, where the handler sleeps forever
  *
  * Nothing holds before SIGUSR1; SIGUSR1 lets the holder enter hold_fn.
+ * call_it's replacement (fixCall) counts its calls in g_calls.
  * Every tick prints "tick N work_fn=W hold_fn=E": W is work_fn's token
  * (100, fixWork 101) and E the token of the hold_fn that was entered
  * (0 before, 900, fixHold 901).
@@ -39,6 +41,8 @@
 volatile int g_go;
 volatile int g_entered;
 volatile int g_born;
+volatile int g_release_a;
+volatile int g_calls;
 /* What hold_fn does once inside; called through a pointer so that the
  * replacement calls the same thing and no caller relies on its body. */
 void (*volatile g_action)(void);
@@ -73,7 +77,7 @@ static void forever(void)
 static void on_go(int sig)
 {
     (void)sig;
-    g_go = 1;
+    g_go++;
 }
 
 static void on_hold_signal(int sig)
@@ -87,7 +91,8 @@ static void act_sleep(void) { forever(); }
 static void act_born(void)
 {
     if (__sync_fetch_and_add(&g_born, 1) == 0) {
-        corpus_sleep_us(400000);
+        while (!g_release_a)
+            corpus_sleep_us(1000);
         return;
     }
     forever();
@@ -171,8 +176,11 @@ static void *born_spawner(void *arg)
     (void)arg;
     wait_go();
     corpus_spawn(1, hold_thread);
-    corpus_sleep_us(150000);
+    while (g_go < 2)
+        corpus_sleep_us(1000);
     corpus_spawn(1, hold_thread);
+    corpus_sleep_us(100000);
+    g_release_a = 1;
     forever();
     return NULL;
 }
@@ -240,9 +248,10 @@ static double g_deadline;
 static void tick_loop(void)
 {
     for (long n = 0; corpus_running(g_deadline); n++) {
-        if (g_go == 1 && g_on_go) {
-            g_go = 2;
-            g_on_go();
+        if (g_go >= 1 && g_on_go) {
+            void (*hook)(void) = g_on_go;
+            g_on_go = NULL;
+            hook();
         }
         printf("tick %ld work_fn=%d hold_fn=%d\n", n, g_work((int)n), g_entered);
         corpus_tick_sleep();

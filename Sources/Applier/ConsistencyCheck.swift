@@ -105,15 +105,18 @@ enum ConsistencyCheck {
                 live[m.start] = min(end, start)
                 guard start < end, let bytes = read(tid, start, end - start) else { continue }
                 let hits = WordScan.scan(bytes, base: start, index: index, findFrames: true)
-                for u in hits.uses {
-                    found(tid, u.range.name, frame.map { .onInterruptedStack(slot: u.slot, value: u.value, frame: $0) }
-                          ?? .onStack(slot: u.slot, value: u.value))
-                }
                 // The kernel puts a frame's restorer (pretcode) first; a word
                 // that merely looks like the selector has none there.
-                for f in hits.frames where maps.containing(f.pretcode)?.isExecutable == true {
+                let frames = hits.frames.filter { maps.containing($0.pretcode)?.isExecutable == true }
+                for f in frames {
                     if let r = index.range(containing: f.rip) { found(tid, r.name, .interrupted(frame: f.frame, ip: f.rip)) }
                     work.append((f.rsp, f.frame))
+                }
+                // A frame's saved rip is reported as the interruption above.
+                let ripSlots = Set(frames.map { $0.frame &+ 8 &+ UInt64(SignalFrame.ripOffset) })
+                for u in hits.uses where !ripSlots.contains(u.slot) {
+                    found(tid, u.range.name, frame.map { .onInterruptedStack(slot: u.slot, value: u.value, frame: $0) }
+                          ?? .onStack(slot: u.slot, value: u.value))
                 }
             }
         }

@@ -5,21 +5,17 @@ import Target
 
 extension LiveSession {
     /// Checks that `record` is on top of every function it patched and that
-    /// live memory agrees with the registry there.
+    /// live memory proves it there (jump, replacement and body).
     func checkTop(_ record: Registry.Record, in reg: Registry) throws {
         for fn in record.functions {
-            let stack = reg.stack(atEntry: fn.site.entryAddress)
-            if let top = stack.last, top.payloadID != record.id {
-                throw ApplierError.coveredBy(payload: reg.payloadName(top.payloadID) ?? top.payloadID.shortHex, function: fn.displayName)
-            }
-            let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-            let site = PatchSite(oldBytes: [], entry: fn.site.patchAddress)
-            guard site.jumpTarget(in: live) == fn.site.replacementAddress else {
-                throw ApplierError.conflict("\(fn.displayName) no longer holds \(record.name)'s jump (live memory differs from the registry: foreign)")
-            }
-            let code = try target.read(fn.site.replacementAddress, count: Int(fn.site.replacementSize))
-            guard try SHA256.hash(code) == fn.site.replacementHash else {
-                throw ApplierError.conflict("the replacement code of \(fn.displayName) in \(record.name) was modified (foreign)")
+            switch try standing(of: record, at: fn, in: reg) {
+            case .intact: continue
+            case let .covered(by: top):
+                throw ApplierError.coveredBy(payload: reg.payloadName(top) ?? top.shortHex, function: fn.displayName)
+            case .notRecorded:
+                throw ApplierError.registryCorrupt("\(record.name) lists \(fn.displayName) but no record of it is found there")
+            case let .foreign(why):
+                throw ApplierError.foreign(function: fn.displayName, payload: record.name, reason: why)
             }
         }
     }
@@ -61,7 +57,7 @@ extension LiveSession {
             for fn in current.functions {
                 let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                 writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-                guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: snap.registry)
+                guards += try self.guards(entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName, registry: snap.registry)
                 rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
                                   before: "applied(\(current.name))", after: stateBeneath(fn, in: snap.registry)))
             }

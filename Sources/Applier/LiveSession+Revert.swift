@@ -18,6 +18,21 @@ extension LiveSession {
                 throw ApplierError.foreign(function: fn.displayName, payload: record.name, reason: why)
             }
         }
+        try checkNothingJumpsInto(record, in: reg)
+    }
+
+    /// Taking `record` out frees its code: no other recorded entry may jump
+    /// into it, or that function would run into unmapped memory.
+    func checkNothingJumpsInto(_ record: Registry.Record, in reg: Registry) throws {
+        let region = record.regionAddress..<(record.regionAddress + record.regionSize)
+        for other in reg.records where other.id != record.id {
+            for fn in other.functions {
+                let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+                guard let to = PatchSite(entry: fn.site.patchAddress, patchOffset: 0).jumpTarget(in: live),
+                      region.contains(to) else { continue }
+                throw ApplierError.foreign(function: fn.displayName, payload: other.name, reason: .unknownJump(target: to))
+            }
+        }
     }
 
     /// Code that must be idle before `record` can be taken out.

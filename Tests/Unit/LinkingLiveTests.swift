@@ -65,6 +65,68 @@ import Testing
         #expect(p.isAlive)
     }
 
+    /// strstr is an IFUNC no GOT slot of the target has resolved: xsplice maps
+    /// the very same libc and reads its own resolver's choice.
+    @Test func ifuncWithoutAFilledSlotUsesTheSameFileInXsplice() throws {
+        let xsp = try payload("ifuncs", "fixStrstr")
+        let p = try start("ifuncs")
+        defer { p.stop() }
+        let dry = try Shell.xsplice(["apply", "--pid", String(p.pid), "--dry-run", xsp])
+        #expect(dry.stdout.contains("strstr -> libc.so.6") && dry.stdout.contains("xsplice maps the same libc.so.6"),
+                "\(dry.stdout) \(dry.stderr)")
+        let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(p.waitForTokens(["measure": "2006"]) == ["measure": "2006"], "\(p.output.suffix(200))")
+    }
+
+    /// The executable's own IFUNC binds through its IRELATIVE slot; when the
+    /// program never resolved it, the payload is refused and nothing changes.
+    @Test func executableIfuncBindsThroughItsSlotOrIsRefused() throws {
+        func program(_ name: String, uses: Bool) throws -> String {
+            let src = "\(dir)/\(name).c", bin = "\(dir)/\(name)"
+            try """
+            #include <stdio.h>
+            #include <unistd.h>
+            static int twice_impl(int x) { return 2 * x; }
+            static int (*pick(void))(int) { return twice_impl; }
+            int twice(int) __attribute__((ifunc("pick")));
+            __attribute__((noinline)) int calc(int x) { int s = 0; for (int i = 0; i < x; i++) s += i; return s + 1; }
+            int main(void) {
+                setvbuf(stdout, NULL, _IOLBF, 0);
+                for (int i = 0; i < 3000; i++) {
+                    printf("tick %d calc=%d used=%d\\n", i, calc(20), \(uses ? "twice(i) >= 0" : "1"));
+                    usleep(20000);
+                }
+            }
+            """.write(toFile: src, atomically: true, encoding: .utf8)
+            let r = try Shell.run("/usr/bin/gcc", ["-O2", "-g", "-ffunction-sections", "-fstack-protector-strong",
+                                                   "-fcf-protection", src, "-o", bin])
+            guard r.status == 0 else { throw TestFailure(r.stderr) }
+            return bin
+        }
+        let fix = "\(dir)/twicefix.c", obj = "\(dir)/twicefix.o"
+        try "int twice(int);\nint calc(int x) { return twice(x) + 1000; }\n".write(toFile: fix, atomically: true, encoding: .utf8)
+        let cc = try Shell.run("/usr/bin/gcc", ["-O2", "-g", "-ffunction-sections", "-fcf-protection", "-c", fix, "-o", obj])
+        #expect(cc.status == 0, "\(cc.stderr)")
+        for uses in [true, false] {
+            let bin = try program(uses ? "usestwice" : "nevertwice", uses: uses)
+            let xsp = "\(dir)/twice-\(uses).xsp"
+            let b = try Shell.xsplice(["build", "--binary", bin, "--object", obj, "--function", "calc", "-o", xsp])
+            #expect(b.status == 0, "\(b.stderr)")
+            let p = try LiveProcess(bin, args: [])
+            defer { p.stop() }
+            try p.waitUntilRunning()
+            let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
+            if uses {
+                #expect(r.status == 0, "\(r.stderr)")
+                #expect(p.waitForTokens(["calc": "1040"]) == ["calc": "1040"], "\(p.output.suffix(200))")
+            } else {
+                #expect(r.status == 1 && r.stderr.contains("twice is an IFUNC"), "\(r.stdout) \(r.stderr)")
+                #expect(p.waitForTokens(["calc": "191"]) == ["calc": "191"])
+            }
+        }
+    }
+
     @Test func preloadedInterposerStaysFirst() throws {
         let xsp = try payload("interpose", "fixGreet")
         let p = try start("interpose")

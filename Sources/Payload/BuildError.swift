@@ -4,6 +4,7 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
     case functionNotInObject(String, object: String)
     case ambiguous(String, candidates: [String])
     case tooShort(String, size: UInt64, minimum: Int)
+    case tooLarge(String, size: UInt64, maximum: Int)
     case notInOwnSection(String, section: String)
     case unsupportedRelocation(type: UInt32, section: String, offset: UInt64)
     case writableData(symbol: String, section: String)
@@ -26,6 +27,9 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
             return "several functions are named \(f): \(c.joined(separator: ", ")); name one as FILE:NAME or NAME@0xADDRESS"
         case let .tooShort(f, size, minimum):
             return "function \(f) is \(size) bytes; xsplice needs at least \(minimum) to write its jump; patch its caller instead"
+        case let .tooLarge(f, size, maximum):
+            return "function \(f) is \(size) bytes by its symbol, more than the \(maximum) a payload carries; "
+                + "check that the binary is not damaged"
         case let .notInOwnSection(f, s):
             return "replacement \(f) lives in section \(s), not in its own .text.\(f); compile the object with -ffunction-sections"
         case let .unsupportedRelocation(t, s, o):

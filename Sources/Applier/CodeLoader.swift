@@ -24,7 +24,7 @@ enum CodeLoader {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
         // Every reference is bound before anything is mapped: a payload that cannot bind changes nothing.
-        let bindings = try Linker(payload: payload, module: module, memory: target, allModules: { try target.modules() }).bind()
+        let bindings = try Linker(payload: payload, module: module, memory: target, pid: target.pid, allModules: { try target.modules() }).bind()
         let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase, journal) = try target.withSyscalls { sc in

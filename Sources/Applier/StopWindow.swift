@@ -22,6 +22,9 @@ enum StopWindow {
         var attempts = 0
         while true {
             attempts += 1
+            // Outside the pause: comparing every process's memory can wait
+            // on one that is in execve.
+            let census = Result { try target.addressSpaceCensus() }
             let t0 = Clock.nowMicros()
             let world = try target.stopAll(timeoutSeconds: max(1, timeoutSeconds))
             let t1 = Clock.nowMicros()
@@ -29,7 +32,7 @@ enum StopWindow {
             do {
                 // The map is read inside each stop: a thread born during the
                 // retries has a stack no earlier read knows.
-                found = try ConsistencyCheck.findBusy(world: world, target: target, ranges: try busy())
+                found = try ConsistencyCheck.findBusy(world: world, target: target, ranges: try busy(), census: census)
             } catch {
                 world.resume()
                 throw error

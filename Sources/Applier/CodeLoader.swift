@@ -1,5 +1,6 @@
 import Glibc
 import Hash
+import Link
 import Payload
 import Target
 
@@ -22,8 +23,9 @@ enum CodeLoader {
                      operation: String) throws -> LoadedCode {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
-        let relocator = Relocator(payload: payload, layout: layout, module: module, allModules: { try target.modules() })
-        try relocator.checkSymbols()
+        // Every reference is bound before anything is mapped: a payload that cannot bind changes nothing.
+        let bindings = try Linker(payload: payload, module: module, memory: target, pid: target.pid, allModules: { try target.modules() }).bind()
+        let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase, journal) = try target.withSyscalls { sc in
             try map(size, at: candidates, module: module, target: target, sc: sc, operation: operation)

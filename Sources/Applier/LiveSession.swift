@@ -70,8 +70,10 @@ public final class LiveSession {
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
-            return result("apply", "would apply (dry run, nothing written)", file,
-                          report.functions.map { row($0, after: "applied(\(p.name))") })
+            var r = result("apply", "would apply (dry run, nothing written)", file,
+                           report.functions.map { row($0, after: "applied(\(p.name))") })
+            r.bindings = try bindings(p, module: module)
+            return r
         }
 
         let code = try CodeLoader.load(p, module: module, target: target, operation: "apply \(p.name)")

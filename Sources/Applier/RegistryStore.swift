@@ -41,11 +41,14 @@ public struct RegistryStore {
         guard let want = Digest(exactly: Array(sh[16..<48])), try SHA256.hash(body) == want else {
             throw ApplierError.registryCorrupt("checksum mismatch")
         }
+        let registry: Registry
         do {
-            return (try JSONDecoder().decode(Registry.self, from: Data(body)), active, gen)
+            registry = try JSONDecoder().decode(Registry.self, from: Data(body))
         } catch {
             throw ApplierError.registryCorrupt("unreadable contents")
         }
+        try registry.validate()
+        return (registry, active, gen)
     }
 
     /// Creates the mapping through remote system calls (one thread stopped

@@ -4,6 +4,7 @@ import Payload
 import Target
 import Hash
 import Applier
+import Link
 import OldCodeCheck
 
 /// A finished command's exit code with the message to print for it.
@@ -43,6 +44,9 @@ struct Exit: Error {
             }
         case let e as OperatorLockError:
             return Exit(code: refused, message: e.description)
+        case let e as LinkError:
+            // Binding happens before anything is mapped or written.
+            return Exit(code: refused, message: "refused: \(e); the target is unchanged")
         case let e as Exit:
             return e
         default:

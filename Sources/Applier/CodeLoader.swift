@@ -72,6 +72,7 @@ enum CodeLoader {
         var outOfMemory = 0
         for c in candidates.prefix(32) {
             try record([.init(address: c, size: size)], pending: true)
+            FaultInjection.point("mapping", target: target.pid)
             let got: UInt64
             do {
                 got = try sc.mmap(address: c, length: size, prot: PROT_READ | PROT_EXEC,

@@ -70,10 +70,10 @@ public final class LiveSession {
             return r
         }
 
-        let code = try CodeLoader.load(p, module: module, target: target)
+        let code = try CodeLoader.load(p, module: module, target: target, operation: "apply \(p.name)")
         var journal: Journal?
         do {
-            journal = try recordLoaded("apply \(p.name)", code: code)
+            journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in

@@ -28,13 +28,15 @@ extension LiveSession {
     /// Reverts OLD and applies NEW in one stop window: no moment has neither
     /// active, and no moment has a half state.
     public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5) throws -> OperationResult {
-        try whileAlive("replace") { try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds) }
+        try exclusively(timeoutSeconds) {
+            try whileAlive("replace") { try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds) }
+        }
     }
 
     func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double) throws -> OperationResult {
         let p = file.payload
         let module = try singleModule(p)
-        try recover(timeoutSeconds: timeoutSeconds)
+        try recoverPending(timeoutSeconds: timeoutSeconds)
         let first = try registry()
         let old = try first.find(oldKey)
         guard old.id != file.id else { throw ApplierError.badRequest("\(old.name) cannot replace itself") }
@@ -48,10 +50,10 @@ extension LiveSession {
             }
             try Patchability.check(f, entry: e, disassembler: disassembler)
         }
-        let code = try CodeLoader.load(p, module: module, target: target)
+        let code = try CodeLoader.load(p, module: module, target: target, operation: "replace \(old.name) with \(p.name)")
         var journal: Journal?
         do {
-            journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code)
+            journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in
@@ -79,7 +81,12 @@ extension LiveSession {
                     handled.insert(entries[i])
                     rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
                 }
+                let others = reg.records.filter { $0.id != cur.id }
+                let derived = RegistryDerivedWrites(target: target)
+                try derived.checkFreeable(cur.regionAddress, cur.regionSize, records: others, label: "the new code of \(cur.name)")
                 for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
+                    try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others,
+                                      label: fn.displayName)
                     let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                     writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
                     guards += try self.guards(entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName, registry: reg)

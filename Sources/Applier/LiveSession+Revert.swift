@@ -54,11 +54,11 @@ extension LiveSession {
     }
 
     public func revert(_ nameOrID: String, timeoutSeconds: Double = 5) throws -> OperationResult {
-        try whileAlive("revert") { try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds) }
+        try exclusively(timeoutSeconds) { try whileAlive("revert") { try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds) } }
     }
 
     func revertUnguarded(_ nameOrID: String, timeoutSeconds: Double) throws -> OperationResult {
-        try recover(timeoutSeconds: timeoutSeconds)
+        try recoverPending(timeoutSeconds: timeoutSeconds)
         let first = try registry()
         let record = try first.find(nameOrID)
         try checkTop(record, in: first)
@@ -72,7 +72,12 @@ extension LiveSession {
             var writer = PatchWriter(memory: target)
             var rows: [OperationResult.Function] = []
             var guards: [WindowPlan.Guard] = []
+            let others = snap.registry.records.filter { $0.id != current.id }
+            let derived = RegistryDerivedWrites(target: target)
+            try derived.checkFreeable(current.regionAddress, current.regionSize, records: others,
+                                      label: "the new code of \(current.name)")
             for fn in current.functions {
+                try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others, label: fn.displayName)
                 let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                 writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
                 guards += try self.guards(entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName, registry: snap.registry)

@@ -45,7 +45,8 @@ public struct PayloadBuilder {
             new.append(try newSymbol(o.name))
         }
 
-        var layout = SectionLayout(object: object, binary: binary, patched: old, replacements: new)
+        var layout = SectionLayout(object: object, binary: binary, patched: old, replacements: new,
+                                   isLibrary: !module.isEmpty)
         var functions: [FunctionPatch] = []
         for (o, n) in zip(old, new) {
             // oldSymbol proved the size fits its segment; bound it again here

@@ -26,7 +26,7 @@ public enum PayloadValidator {
                     guard Int(t) < p.sections.count else {
                         throw .invalid(field: "\(rf()).target", reason: "section #\(t) does not exist (payload has \(p.sections.count))")
                     }
-                case let .symbol(name, file):
+                case let .symbol(name, file), let .internal(name, file, _):
                     try checkName(name, field: "\(rf()).symbol")
                     if !file.isEmpty { try checkName(file, field: "\(rf()).symbol file") }
                 }

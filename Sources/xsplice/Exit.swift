@@ -40,6 +40,8 @@ struct Exit: Error {
             case .noSuchProcess, .moduleNotLoaded: return Exit(code: badInput, message: e.description)
             default: return Exit(code: refused, message: "refused: \(e); the target is unchanged")
             }
+        case let e as OperatorLockError:
+            return Exit(code: refused, message: e.description)
         case let e as Exit:
             return e
         default:

@@ -46,7 +46,7 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    /// The exit code DESIGN.md assigns.
+    /// The exit code the README documents for this case.
     public var exitCode: Int32 {
         switch self {
         case .conflict, .foreign, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1

@@ -26,13 +26,14 @@ let package = Package(
         .target(name: "Hash", dependencies: ["COpenSSL"]),
         .target(name: "ELF"),
         .target(name: "Payload", dependencies: ["ELF", "Hash"]),
+        .target(name: "Diff", dependencies: ["ELF"]),
         .target(name: "Target", dependencies: ["ELF", "Hash", "CShims"]),
         .target(name: "OldCodeCheck", dependencies: ["Target", "Payload", "Hash", "CCapstone"]),
         .target(name: "Applier", dependencies: ["OldCodeCheck", "Target", "Payload", "Hash", "ELF"]),
         .executableTarget(
             name: "xsplice",
             dependencies: [
-                "Applier", "OldCodeCheck", "Payload", "Target", "Hash", "ELF",
+                "Applier", "OldCodeCheck", "Payload", "Target", "Hash", "ELF", "Diff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,7 +41,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "Unit",
-            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "TestSupport", "CShims"],
+            dependencies: [
+                "Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "Diff", "TestSupport", "CShims",
+            ],
             exclude: ["FuzzCrashes"]
         ),
         .testTarget(

@@ -97,6 +97,13 @@ struct SectionLayout {
             if sym.type != Symbol.typeSection, binary.symbols.contains(where: { $0.name == sym.name && $0.isDefined }) {
                 return (.symbol(name: sym.name, file: try fileHint(for: sym.name)), addend)
             }
+            // The assembler refers to a static through its section: with
+            // -fdata-sections that section holds the one variable, named.
+            let owners = object.symbols.filter { $0.sectionIndex == sym.sectionIndex && $0.type == Symbol.typeObject }
+            if sym.type == Symbol.typeSection, owners.count == 1, let v = owners.first,
+               binary.symbols.contains(where: { $0.name == v.name && $0.isDefined }) {
+                return (.symbol(name: v.name, file: try fileHint(for: v.name)), addend &- Int64(bitPattern: v.value))
+            }
             throw BuildError.writableData(symbol: sym.type == Symbol.typeSection ? target.name : sym.name, section: target.name)
         }
         let p = try include(objectSection: idx)

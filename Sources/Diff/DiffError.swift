@@ -10,6 +10,7 @@ public enum DiffError: Error, CustomStringConvertible, Equatable, Sendable {
     case proofFailed(ProofFailure)
     case refused([Refusal])
     case nothingChanged(before: String, after: String)
+    case differentSources(before: String, beforeFile: String, after: String, afterFile: String)
 
     public var exitCode: Int32 {
         switch self {
@@ -34,6 +35,9 @@ public enum DiffError: Error, CustomStringConvertible, Equatable, Sendable {
             return p.description
         case let .refused(list):
             return "refused: " + list.map(\.description).joined(separator: "; ")
+        case let .differentSources(b, bf, a, af):
+            return "\(b) was compiled from \(bf) but \(a) from \(af); pair each original object with the fixed "
+                + "object of the same source file"
         case let .nothingChanged(b, a):
             return "\(b) and \(a) compile to the same code and data; there is nothing to patch"
         }

@@ -20,6 +20,9 @@ public struct UnitComparison: Sendable {
     public init(before: ObjectUnit, after: ObjectUnit) throws(DiffError) {
         self.before = before
         self.after = after
+        if let bf = before.sourceFile, let af = after.sourceFile, bf != af {
+            throw .differentSources(before: before.path, beforeFile: bf, after: after.path, afterFile: af)
+        }
         let fb = Fingerprinter(unit: before), fa = Fingerprinter(unit: after)
         for name in Set(before.functions.keys).union(after.functions.keys).sorted() {
             switch (before.functions[name], after.functions[name]) {

@@ -28,12 +28,13 @@ let package = Package(
         .target(name: "Payload", dependencies: ["ELF", "Hash"]),
         .target(name: "Diff", dependencies: ["ELF"]),
         .target(name: "Target", dependencies: ["ELF", "Hash", "CShims"]),
+        .target(name: "Link", dependencies: ["Target", "Payload", "ELF", "Hash"]),
         .target(name: "OldCodeCheck", dependencies: ["Target", "Payload", "Hash", "CCapstone"]),
-        .target(name: "Applier", dependencies: ["OldCodeCheck", "Target", "Payload", "Hash", "ELF"]),
+        .target(name: "Applier", dependencies: ["Link", "OldCodeCheck", "Target", "Payload", "Hash", "ELF"]),
         .executableTarget(
             name: "xsplice",
             dependencies: [
-                "Applier", "OldCodeCheck", "Payload", "Target", "Hash", "ELF", "Diff",
+                "Applier", "Link", "OldCodeCheck", "Payload", "Target", "Hash", "ELF", "Diff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,7 +43,7 @@ let package = Package(
         .testTarget(
             name: "Unit",
             dependencies: [
-                "Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "Diff", "TestSupport", "CShims",
+                "Hash", "ELF", "Payload", "Target", "Link", "OldCodeCheck", "Applier", "Diff", "TestSupport", "CShims",
             ],
             exclude: ["FuzzCrashes"]
         ),

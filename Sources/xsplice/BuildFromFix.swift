@@ -11,11 +11,11 @@ extension BuildCommand {
             throw Exit(code: Exit.badInput, message: "give --before and --after in pairs (\(before.count) --before, "
                 + "\(after.count) --after)")
         }
-        let bin = try ELFFile(path: binary)
+        let stripped = try ELFFile(path: binary)
         let plan: FixPlan
+        let image: BinaryImage
         do {
-            let debug = try symbols.map { (path: $0, file: try ELFFile(path: $0)) }
-            let image = try BinaryImage(path: binary, file: bin, debug: debug)
+            image = try BinaryImage(path: binary, file: stripped, debug: try debugFile(for: stripped))
             let pairs = try zip(before, after).map { b, a in
                 FixPlan.Pair(before: try ObjectUnit(path: b, file: try ELFFile(path: b)),
                              after: try ObjectUnit(path: a, file: try ELFFile(path: a)))
@@ -35,6 +35,9 @@ extension BuildCommand {
                 + (plan.inlined.isEmpty && plan.newFunctions.isEmpty ? "the fix changes no code"
                     : "nothing that runs would reach the new code"))
         }
+        // The payload records addresses, checked at apply time by build-id
+        // and old bytes: the symbols may come from the debug file.
+        let bin = stripped.withSymbols(image.symbols)
         let bases = try onTopOf.map { try PayloadFile.load(path: $0) }
         let payloadName = name ?? defaultName
         var parts: [Payload] = []
@@ -59,6 +62,19 @@ extension BuildCommand {
                 + "\(file.payload.functions.count) function(s): "
                 + file.payload.functions.map(\.displayName).joined(separator: ", "))
         }
+    }
+}
+
+extension BuildCommand {
+    /// --symbols, else for a stripped binary the debug file where
+    /// distributions put it; nil when the binary has its own symbols.
+    func debugFile(for file: ELFFile) throws -> (path: String, file: ELFFile)? {
+        if let symbols { return (symbols, try ELFFile(path: symbols)) }
+        guard file.symbols.isEmpty else { return nil }
+        for path in DebugFile.candidates(for: binary, file: file) {
+            if let f = try? ELFFile(path: path), f.buildID == file.buildID { return (path, f) }
+        }
+        return nil
     }
 }
 

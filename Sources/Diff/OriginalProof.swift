@@ -20,20 +20,23 @@ struct OriginalProof {
     /// could be it (inlined everywhere, or dropped by the linker).
     func prove(_ f: ObjectFunction) throws(DiffError) -> Proven? {
         var seen = Set<UInt64>()
+        // Same name and source file first: the mismatch reported is then
+        // the one with the function the user means.
         let candidates = (binary.functions(named: f.name) + binary.functions(likeClone: f.name))
             .filter { $0.size > 0 && seen.insert($0.value).inserted }
+            .sorted { rank($0, f) < rank($1, f) }
         guard !candidates.isEmpty else { return nil }
         var passed: [Symbol] = []
         var firstMismatch: (Symbol, Mismatch)?
         for c in candidates {
             if let m = try check(f, against: c) {
-                if firstMismatch == nil || c.name == f.name && firstMismatch?.0.name != f.name { firstMismatch = (c, m) }
+                if firstMismatch == nil { firstMismatch = (c, m) }
             } else {
                 passed.append(c)
             }
         }
-        if passed.count > 1, let file = unit.sourceFile {
-            let same = passed.filter { $0.file == file || ($0.file.map { file.hasSuffix($0) || $0.hasSuffix(file) } ?? false) }
+        if passed.count > 1 {
+            let same = passed.filter { sameFile($0) }
             if !same.isEmpty { passed = same }
         }
         if passed.count == 1, let p = passed.first { return Proven(symbol: p) }
@@ -50,6 +53,15 @@ struct OriginalProof {
     }
 
     private var debugFiles: [ELFFile] { [binary.file] }
+
+    private func sameFile(_ s: Symbol) -> Bool {
+        guard let file = unit.sourceFile, let theirs = s.file else { return false }
+        return theirs == file || file.hasSuffix("/" + theirs) || theirs.hasSuffix("/" + file)
+    }
+
+    private func rank(_ s: Symbol, _ f: ObjectFunction) -> Int {
+        (s.name == f.name ? 0 : 2) + (sameFile(s) ? 0 : 1)
+    }
 
     private func check(_ f: ObjectFunction, against c: Symbol) throws(DiffError) -> Mismatch? {
         guard c.size == f.size else {

@@ -121,6 +121,16 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    /// The same flags, another revision: the fixed b.c posing as the original.
+    /// Its helper has the running helper's size; only the bytes tell.
+    @Test func originalFromAnotherRevisionIsRefused() throws {
+        let (r, out) = try build("\(Self.dir)/fixed/static/b.o", "\(Self.dir)/orig/b.o")
+        #expect(r.status == 1, "\(r.stdout)")
+        #expect(r.stderr.contains("function helper") && r.stderr.contains("differs at +0x"), "\(r.stderr)")
+        #expect(r.stderr.contains("the source differs"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func ltoObjectIsRecognised() throws {
         let (r, out) = try build("\(Self.dir)/lto/clone.o", "\(Self.dir)/fixed/clone/clone.o")
         #expect(r.status == 2)

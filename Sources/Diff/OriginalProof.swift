@@ -67,6 +67,10 @@ struct OriginalProof {
         guard c.size == f.size else {
             return Mismatch(offset: nil, what: "it is \(f.size) bytes in the object and \(c.size) in the binary")
         }
+        guard f.size == f.section.size, f.size <= UInt64(DiffLimits.maxSectionSize) else {
+            throw .malformed(object: unit.path, why: "function \(f.name) claims \(f.size) bytes in a section of "
+                + "\(f.section.size)")
+        }
         guard let live = binary.bytes(at: c.value, count: Int(c.size)) else {
             return Mismatch(offset: nil, what: "its bytes are not in the binary's file-backed segments")
         }

@@ -1,3 +1,4 @@
+import ELF
 import TestSupport
 import Foundation
 import Testing
@@ -128,6 +129,25 @@ import Testing
         #expect(r.status == 1, "\(r.stdout)")
         #expect(r.stderr.contains("function helper") && r.stderr.contains("differs at +0x"), "\(r.stderr)")
         #expect(r.stderr.contains("the source differs"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Outside input: a symbol size no section can hold is an error, not a trap.
+    @Test(arguments: [UInt64(0xffff_ffff_ffff_fff0), 0x7fff_ffff_ffff_ffff, 13, 0])
+    func absurdFunctionSizeIsRejected(_ size: UInt64) throws {
+        try Corpus.ensureBuilt()
+        let path = "\(Self.dir)/orig/inl.o"
+        let elf = try ELFFile(path: path)
+        var bytes = elf.bytes
+        let copy = Paths.tempDir("absurd") + "/inl.o"
+        let symtab = try #require(elf.sections.first { $0.type == Section.symtab })
+        let index = try #require(elf.symbols.first { $0.name == "inl_one" }?.index)
+        let sym = Int(symtab.offset) + index * 24
+        for k in 0..<8 { bytes[sym + 16 + k] = UInt8(truncatingIfNeeded: size >> (8 * UInt64(k))) }
+        try Data(bytes).write(to: URL(fileURLWithPath: copy))
+        let (r, out) = try build(copy, "\(Self.dir)/fixed/inline/inl.o")
+        #expect(r.status == 1 || r.status == 2, "\(r.status) \(r.stderr)")
+        #expect(!r.killedBySignal)
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 

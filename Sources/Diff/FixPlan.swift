@@ -81,6 +81,7 @@ public struct FixPlan: Sendable {
                 : "body changed (\(e.firstDifference ?? ""))"
             try add(e.name, reason: why)
         }
+        annotateInlining(c, replaced: &replaced, binary: binary, pair: k)
         for name in absent.sorted() {
             let callers = refs.callers(of: name).filter { c.status(of: $0) == .changed }
             inlined.append(Note(name: name, size: c.before.functions[name]?.size ?? 0, pair: k,
@@ -118,6 +119,31 @@ public struct FixPlan: Sendable {
         }
         refusals += c.refusals
         replacements += replaced.values.sorted { $0.binarySymbol.value < $1.binarySymbol.value }
+    }
+}
+
+extension FixPlan {
+    /// Names what GCC inlined into each replaced function (from DWARF), and
+    /// reports a function with no copy in the binary whose every inlined
+    /// copy is in a changed function: "F was inlined into A, B; patching A, B".
+    fileprivate mutating func annotateInlining(_ c: UnitComparison, replaced: inout [String: Replacement],
+                                               binary: BinaryImage, pair k: Int) {
+        var into = InlineRecords(unit: c.after).inlined
+        for (f, callees) in InlineRecords(unit: c.before).inlined { into[f, default: []].formUnion(callees) }
+        var inliners: [String: [String]] = [:]
+        for (f, callees) in into { for g in callees { inliners[g, default: []].append(f) } }
+        for name in replaced.keys.sorted() {
+            guard let callees = into[name], !callees.isEmpty else { continue }
+            replaced[name]?.reasons.append("inlines " + callees.sorted().joined(separator: ", "))
+        }
+        for (g, fs) in inliners.sorted(by: { $0.key < $1.key }) {
+            let hosts = fs.sorted()
+            guard binary.functions(named: g).isEmpty, c.before.functions[g] == nil, !hosts.isEmpty,
+                  hosts.allSatisfy({ c.status(of: $0) == .changed || c.status(of: $0) == .new }),
+                  hosts.contains(where: { replaced[$0] != nil }) else { continue }
+            inlined.append(Note(name: g, size: 0, pair: k, detail: "\(g) was inlined into \(hosts.joined(separator: ", ")) "
+                + "and has no copy in the binary; patching \(hosts.filter { replaced[$0] != nil }.joined(separator: ", "))"))
+        }
     }
 }
 

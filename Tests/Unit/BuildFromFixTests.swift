@@ -98,6 +98,18 @@ import Testing
         #expect(new.map { $0["name"] as? String } == ["grow_bonus"])
     }
 
+    /// scale() exists in neither object nor the binary; DWARF names it.
+    @Test func inlinedFunctionIsNamedWithItsCallers() throws {
+        let (r, _) = try build("\(Self.dir)/orig/inl.o", "\(Self.dir)/fixed/inline/inl.o")
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("scale was inlined into inl_one, inl_two and has no copy in the binary; "
+            + "patching inl_one, inl_two"), "\(r.stdout)")
+        for f in ["inl_one", "inl_two"] {
+            let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("replace \(f) ") } ?? ""
+            #expect(line.hasSuffix("; inlines scale"), "\(line)")
+        }
+    }
+
     @Test func explainPrintsEveryFunctionOfTheUnit() throws {
         let (r, _) = try build("\(Self.dir)/orig/sig.o", "\(Self.dir)/fixed/sig/sig.o", extra: ["--explain"])
         try #require(r.status == 0, "\(r.stderr)")

@@ -45,7 +45,13 @@ public final class LiveSession {
     /// to be half-patched.
     func whileAlive<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch {
-            if !target.isAlive { throw TargetError.exited(pid: target.pid, detail: "it ended during \(what) (\(error))") }
+            if !target.isAlive {
+                // A write that could not be finished or undone in a process
+                // that is gone leaves nothing inconsistent: say only what failed.
+                let why: String
+                if case ApplierError.inconsistent = error { why = "" } else { why = " (\(error))" }
+                throw TargetError.exited(pid: target.pid, detail: "it ended during \(what)\(why)")
+            }
             throw error
         }
     }

@@ -39,6 +39,7 @@ struct Exit: Error {
         case let e as TargetError:
             switch e {
             case .noSuchProcess, .moduleNotLoaded: return Exit(code: badInput, message: e.description)
+            case .exited: return Exit(code: refused, message: "refused: \(e); there is no process left to patch")
             default: return Exit(code: refused, message: "refused: \(e); the target is unchanged")
             }
         case let e as OperatorLockError:

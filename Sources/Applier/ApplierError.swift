@@ -30,14 +30,11 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
         switch self {
         case let .conflict(why): return "refused: \(why); nothing was written"
         case let .busy(t, f, how, s):
-<<<<<<< HEAD
-            return "refused: thread \(t) is \(how) \(f) after \(s) s of retrying; nothing was written. Retry later or raise --timeout"
-        case let .notFree(why, s):
-            return "refused: \(why) (still so after \(s) s of retrying); nothing was written. Retry later or raise --timeout"
-=======
             return "refused: thread \(t) is \(how) \(f) after \(String(format: "%.2f", s)) s of retrying; "
                 + "nothing was written. Retry later or raise --timeout"
->>>>>>> main
+        case let .notFree(why, s):
+            return "refused: \(why) (still so after \(String(format: "%.2f", s)) s of retrying); nothing was written. "
+                + "Retry later or raise --timeout"
         case let .notApplied(k, applied):
             return "no applied payload is named \(k); applied: \(applied.isEmpty ? "none" : applied.joined(separator: ", "))"
         case let .foreign(f, p, why):
@@ -58,11 +55,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
     /// The exit code DESIGN.md assigns.
     public var exitCode: Int32 {
         switch self {
-<<<<<<< HEAD
-        case .conflict, .busy, .notFree, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
-=======
-        case .conflict, .foreign, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
->>>>>>> main
+        case .conflict, .foreign, .busy, .notFree, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable,
+             .stalePlan: return 1
         case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
         case .inconsistent: return 3
         }

@@ -37,17 +37,13 @@ enum StopWindow {
             if let b = found.first {
                 world.resume()
                 guard Clock.nowMicros() + backoff < deadline else {
-<<<<<<< HEAD
-                    if b.tid != 0, b.reason.isUse {
-                        throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: timeoutSeconds)
-                    }
-                    throw ApplierError.notFree(b.sentence, seconds: timeoutSeconds)
-=======
                     // The time actually spent, not the timeout asked for:
                     // with --timeout 0 one attempt still takes a moment.
                     let spent = Double(Clock.nowMicros() &- start) / 1_000_000
-                    throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: spent)
->>>>>>> main
+                    if b.tid != 0, b.reason.isUse {
+                        throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: spent)
+                    }
+                    throw ApplierError.notFree(b.sentence, seconds: spent)
                 }
                 Clock.sleep(micros: backoff)
                 backoff = min(backoff * 2, 50_000)

@@ -6,7 +6,8 @@ fixed upstream build, used as the reference for how the reproducer must be
 handled. The fixed objects for the payload are the after tree's files that
 the fix touches, compiled with the exact command the build used for them
 (captured from its verbose log) plus -ffunction-sections -fdata-sections
--fno-lto. Both trees are cached; a finished build is never redone."""
+-fno-lto, and so are the same files of the before tree (the originals that
+`xsplice build --before` proves against the running binary). Both trees are cached; a finished build is never redone."""
 import json
 import os
 import shlex
@@ -129,23 +130,32 @@ class Variant:
         return os.path.join(self.tree, rel)
 
 
+def _recompile(cwd, argv, out):
+    """ARGV (a captured compile command) again, into OUT, with the flags a
+    payload needs: each function in a section of its own, no LTO."""
+    if os.path.exists(out):
+        return
+    argv = list(argv)
+    argv[argv.index("-o") + 1] = out
+    argv = [a for a in argv if a not in ("-MMD", "-MD", "-MP")] + PAYLOAD_FLAGS
+    run(argv, cwd=cwd, nice=True)
+
+
 def fixed_objects(case, before, after):
-    """[(source, before object, fixed object)] for every C/C++ file the fix
-    touches: the fixed one compiled like the build compiled it, plus the
-    flags a payload needs."""
+    """[(source, original object, fixed object)] for every C/C++ file the fix
+    touches, both compiled exactly as the build compiled them plus the
+    payload flags: the original from the before tree (what runs), the fixed
+    one from the after tree."""
     out = []
     blog, alog = before.log_text(), after.log_text()
     for src in case.touched_sources(after.tree):
         bcwd, bargv = find_compile(blog, before.tree, src, case.pic)
         acwd, aargv = find_compile(alog, after.tree, src, case.pic)
-        bobj = os.path.normpath(os.path.join(bcwd, output_of(bargv)))
+        orig = os.path.normpath(os.path.join(bcwd, output_of(bargv))) + ".xsplice-orig.o"
         fixed = os.path.normpath(os.path.join(acwd, output_of(aargv))) + ".xsplice-fixed.o"
-        if not os.path.exists(fixed):
-            argv = list(aargv)
-            argv[argv.index("-o") + 1] = fixed
-            argv = [a for a in argv if a not in ("-MMD", "-MD", "-MP")] + PAYLOAD_FLAGS
-            run(argv, cwd=acwd, nice=True)
-        out.append((src, bobj, fixed))
+        _recompile(bcwd, bargv, orig)
+        _recompile(acwd, aargv, fixed)
+        out.append((src, orig, fixed))
     return out
 
 

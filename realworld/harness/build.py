@@ -130,6 +130,20 @@ class Variant:
         return os.path.join(self.tree, rel)
 
 
+def _without_dependency_output(argv):
+    """ARGV less the options that write make dependencies (-MD, -MF FILE, …):
+    they do not change code, and they would overwrite the build's own."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("-MT", "-MF", "-MQ"):
+            skip = True
+        elif a not in ("-MMD", "-MD", "-MP") and not a.startswith(("-MF", "-MT", "-MQ", "-Wp,-M")):
+            out.append(a)
+    return out
+
+
 def _recompile(cwd, argv, out):
     """ARGV (a captured compile command) again, into OUT, with the flags a
     payload needs: each function in a section of its own, no LTO."""
@@ -137,7 +151,7 @@ def _recompile(cwd, argv, out):
         return
     argv = list(argv)
     argv[argv.index("-o") + 1] = out
-    argv = [a for a in argv if a not in ("-MMD", "-MD", "-MP")] + PAYLOAD_FLAGS
+    argv = _without_dependency_output(argv) + PAYLOAD_FLAGS
     run(argv, cwd=cwd, nice=True)
 
 

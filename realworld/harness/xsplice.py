@@ -25,6 +25,16 @@ class Outcome:
             return None
 
 
+def _one_object(objects, out):
+    """--object takes one file: the fixed objects of several source files
+    are joined with `ld -r`, which keeps every function in its own section."""
+    if len(objects) == 1:
+        return objects[0]
+    joined = out + ".fixed.o"
+    subprocess.run(["ld", "-r", "-o", joined] + list(objects), check=True)
+    return joined
+
+
 class XSplice:
     def __init__(self, binary):
         self.binary = binary
@@ -49,10 +59,7 @@ class XSplice:
             for before, after in objects:
                 args += ["--before", before, "--after", after]
         else:
-            if len(objects) != 1:
-                return Outcome(2, "this xsplice has no --before/--after and the fix touches %d objects"
-                               % len(objects))
-            args += ["--object", objects[0][1]]
+            args += ["--object", _one_object([after for _, after in objects], out)]
             for f in functions:
                 args += ["--function", f]
         return self._call(args)

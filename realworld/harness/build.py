@@ -34,41 +34,43 @@ def distribution_flags(tree, maint_options="", maint_append=None):
     return flags
 
 
-def _compile_commands(logtext, top):
-    """(cwd, argv) of every compile in a make log, cwd tracked through make's
-    'Entering directory' lines and libtool's 'compile:' prefix removed."""
-    cwd_stack = [top]
-    out = []
+def _compile_commands(logtext):
+    """(directories make entered, [argv of every compile]) from a make log;
+    libtool's 'compile:' prefix removed. With make -j the 'Entering
+    directory' lines of sub-makes interleave, so a command's directory is
+    worked out later from the file it compiles, not from the order."""
+    dirs, commands = [], []
     for line in logtext.splitlines():
-        if "Entering directory" in line and "'" in line:
-            cwd_stack.append(line.split("'")[1] if line.count("'") >= 2 else line.rsplit("'", 1)[-1])
-            continue
-        if "Leaving directory" in line and len(cwd_stack) > 1:
-            cwd_stack.pop()
+        if "Entering directory" in line and line.count("'") >= 2:
+            dirs.append(line.split("'")[1])
             continue
         text = line.split("libtool: compile:", 1)[-1].strip()
         try:
             argv = shlex.split(text)
         except ValueError:
             continue
-        if "-c" in argv and "-o" in argv and argv and not argv[0].startswith(("libtool", "/bin/bash")):
-            if "--mode=compile" in argv:
-                continue
-            out.append((cwd_stack[-1], argv))
-    return out
+        if argv and "-c" in argv and "-o" in argv and "--mode=compile" not in argv \
+                and not argv[0].startswith(("libtool", "/bin/bash")):
+            commands.append(argv)
+    return dirs, commands
 
 
 def find_compile(logtext, top, source, prefer_pic=True):
-    """The command that compiled SOURCE (a path relative to the tree)."""
+    """(directory, argv) of the command that compiled SOURCE (a path
+    relative to the tree TOP)."""
+    target = os.path.normpath(os.path.join(top, source))
     base = os.path.basename(source)
+    dirs, commands = _compile_commands(logtext)
+    places = [top] + list(dict.fromkeys(dirs))
     cands = []
-    for cwd, argv in _compile_commands(logtext, top):
+    for argv in commands:
         for a in argv:
-            if a == source or a.endswith("/" + base) or a == base:
-                full = os.path.normpath(os.path.join(cwd, a))
-                if full == os.path.normpath(os.path.join(top, source)):
-                    cands.append((cwd, argv))
-                    break
+            if os.path.basename(a) != base:
+                continue
+            cwd = next((d for d in places if os.path.normpath(os.path.join(d, a)) == target), None)
+            if cwd:
+                cands.append((cwd, argv))
+                break
     if not cands:
         raise HarnessError("the build log shows no compile command for %s" % source)
     if prefer_pic:

@@ -12,6 +12,11 @@ class Outcome:
 
     def message(self):
         """xsplice's own words, for a REFUSED line."""
+        doc = self.json()
+        if isinstance(doc, dict) and doc.get("payloads"):
+            return "; ".join("%s %s%s" % (f.get("symbol"), f.get("state"),
+                                          " (%s)" % f["reason"] if f.get("reason") else "")
+                             for p in doc["payloads"] for f in p.get("functions", []))
         lines = [l.strip() for l in self.out.strip().splitlines() if l.strip()]
         for l in lines:
             if l.lower().startswith(("error", "refused", "xsplice:")):

@@ -21,11 +21,15 @@ extension LiveSession {
 
     /// Reverts OLD and applies NEW in one stop window: no moment has neither
     /// active, and no moment has a half state.
-    public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5) throws -> OperationResult {
-        try whileAlive("replace") { try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds) }
+    public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5,
+                        waitReturn: Bool = false) throws -> OperationResult {
+        try whileAlive("replace") {
+            try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
+        }
     }
 
-    func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double) throws -> OperationResult {
+    func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double,
+                          waitReturn: Bool = false) throws -> OperationResult {
         let p = file.payload
         let module = try singleModule(p)
         try recover(timeoutSeconds: timeoutSeconds)
@@ -44,11 +48,14 @@ extension LiveSession {
         }
         let code = try CodeLoader.load(p, module: module, target: target)
         var journal: Journal?
+        let waiter = waitReturn ? returnWaiter {
+            self.functionRanges(of: old) + Self.busyRanges(p.functions, at: entries)
+        } : nil
         do {
             journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + Self.busyRanges(p.functions, at: entries)
-            }) { () -> (WindowPlan, [OperationResult.Function]) in
+            }, waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
                 let snap = try snapshot(at: code.registryBase)
                 let reg = snap.registry
                 guard let cur = reg.records.first(where: { $0.id == old.id }) else {
@@ -92,6 +99,7 @@ extension LiveSession {
             var r = result("replace", "replaced", file, rows, outcome)
             r.replaced = old.name
             r.region = hex(code.region)
+            r.waited = waiter?.summary
             return r
         } catch {
             abandon(journal, code: code)

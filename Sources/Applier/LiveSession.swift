@@ -32,8 +32,11 @@ public final class LiveSession {
 
     // MARK: apply
 
-    public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false) throws -> OperationResult {
-        try whileAlive("apply") { try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun) }
+    public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false,
+                      waitReturn: Bool = false) throws -> OperationResult {
+        try whileAlive("apply") {
+            try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun, waitReturn: waitReturn)
+        }
     }
 
     /// A target that dies mid-operation makes every later step fail; report
@@ -46,7 +49,8 @@ public final class LiveSession {
         }
     }
 
-    func applyUnguarded(_ file: PayloadFile, timeoutSeconds: Double, dryRun: Bool) throws -> OperationResult {
+    func applyUnguarded(_ file: PayloadFile, timeoutSeconds: Double, dryRun: Bool,
+                        waitReturn: Bool = false) throws -> OperationResult {
         let p = file.payload
         // A bad module is bad input, found before anything is judged.
         let module = try singleModule(p)
@@ -66,11 +70,12 @@ public final class LiveSession {
 
         let code = try CodeLoader.load(p, module: module, target: target)
         var journal: Journal?
+        let waiter = waitReturn ? returnWaiter { Self.busyRanges(p.functions, at: entries) } : nil
         do {
             journal = try recordLoaded("apply \(p.name)", code: code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 Self.busyRanges(p.functions, at: entries)
-            }) { () -> (WindowPlan, [OperationResult.Function]) in
+            }, waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
                 // Everything but the comparison and the writes happens here,
                 // before the threads are stopped.
                 let snap = try snapshot(at: code.registryBase)
@@ -97,6 +102,7 @@ public final class LiveSession {
             FaultInjection.point("resumed", target: target.pid)
             var r = result("apply", "applied", file, rows, outcome)
             r.region = hex(code.region)
+            r.waited = waiter?.summary
             return r
         } catch {
             abandon(journal, code: code)

@@ -101,6 +101,8 @@ final class ReturnWaiter {
             restore(written)
             throw error
         }
+        // For tests: xsplice killed while return addresses lead to stubs.
+        FaultInjection.point("waiting", target: target.pid)
         let t0 = Clock.nowMicros()
         let watch = ReturnWatch(world: sw, watched: Set(plans.map(\.tid)), held: heldBefore, stubs: stubs)
         let next: StoppedWorld

@@ -175,9 +175,10 @@ public final class ReturnWatch {
         if ev != 0 { if !stopping { try proceed(tid, signal: 0) }; return }
         if sig == (SIGTRAP | 0x80) {
             if try arrive(tid) { return }
-            // Any other system call: on with it (while stopping, the
-            // pending interrupt takes the thread out of it).
-            try stopping ? cont(tid) : proceed(tid, signal: 0)
+            // Any other system call: on with it. While stopping, this is how
+            // the interrupt shows under PTRACE_SYSCALL (the system call is
+            // cut short and restarts on resume), so the thread stays here.
+            if !stopping { try proceed(tid, signal: 0) }
             return
         }
         // A signal for the thread: deliver it now, or keep it for the resume.

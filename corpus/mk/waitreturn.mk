@@ -10,4 +10,4 @@ sleeper_VARIANTS  := fixSlow fixNested
 
 sleepers_SRCS     := main.c
 sleepers_CFLAGS   := $(WR_CFLAGS)
-sleepers_VARIANTS := fixMany
+sleepers_VARIANTS := fixMany fixMany2

@@ -1,5 +1,6 @@
 import Glibc
 import Hash
+import Link
 import Payload
 import Target
 
@@ -19,8 +20,9 @@ enum CodeLoader {
     static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl) throws -> LoadedCode {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
-        let relocator = Relocator(payload: payload, layout: layout, module: module, allModules: { try target.modules() })
-        try relocator.checkSymbols()
+        // Every reference is bound before anything is mapped: a payload that cannot bind changes nothing.
+        let bindings = try Linker(payload: payload, module: module, memory: target, allModules: { try target.modules() }).bind()
+        let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let store = RegistryStore(target: target)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase) = try target.withSyscalls { sc -> (UInt64, UInt64) in

@@ -29,7 +29,12 @@ let package = Package(
         .target(name: "Target", dependencies: ["ELF", "Hash", "CShims"]),
         .target(name: "Link", dependencies: ["Target", "Payload", "ELF", "Hash"]),
         .target(name: "OldCodeCheck", dependencies: ["Target", "Payload", "Hash", "CCapstone"]),
-        .target(name: "Applier", dependencies: ["Link", "OldCodeCheck", "Target", "Payload", "Hash", "ELF"]),
+        .target(
+            name: "Applier", dependencies: ["Link", "OldCodeCheck", "Target", "Payload", "Hash", "ELF"],
+            // Crash-point hooks (XSPLICE_FAULT, XSPLICE_FAULT_TARGET) only in
+            // builds for tests, never in the release binary.
+            swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
+        ),
         .executableTarget(
             name: "xsplice",
             dependencies: [

@@ -1,3 +1,4 @@
+import Foundation
 import Hash
 import OldCodeCheck
 
@@ -26,7 +27,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
         switch self {
         case let .conflict(why): return "refused: \(why); nothing was written"
         case let .busy(t, f, how, s):
-            return "refused: thread \(t) is \(how) \(f) after \(s) s of retrying; nothing was written. Retry later or raise --timeout"
+            return "refused: thread \(t) is \(how) \(f) after \(String(format: "%.2f", s)) s of retrying; "
+                + "nothing was written. Retry later or raise --timeout"
         case let .notApplied(k, applied):
             return "no applied payload is named \(k); applied: \(applied.isEmpty ? "none" : applied.joined(separator: ", "))"
         case let .foreign(f, p, why):

@@ -2,19 +2,12 @@ import Hash
 import Target
 
 extension LiveSession {
-    /// Before the stop window: records the freshly loaded code, so that if
-    /// xsplice dies now the next command frees it.
-    func recordLoaded(_ operation: String, code: LoadedCode) throws -> Journal {
-        let l = try store.load(at: code.registryBase)
-        var reg = l.registry
-        if let j = reg.journal {
-            throw ApplierError.conflict("another operation is pending in this process (\(j.operation)); run `xsplice recover`")
-        }
-        let j = Journal.fresh(operation, loaded: [.init(address: code.region, size: code.size)])
-        reg.journal = j
-        try store.save(reg, at: code.registryBase, readAt: l.generation)
+    /// Before the stop window: the loaded code is already in the journal
+    /// (recorded before it was mapped); if xsplice dies now the next command
+    /// frees it.
+    func recordLoaded(_ code: LoadedCode) -> Journal {
         FaultInjection.point("loaded", target: target.pid)
-        return j
+        return code.journal
     }
 
     /// On a refusal after loading: frees the code and clears our journal.

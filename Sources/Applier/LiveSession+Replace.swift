@@ -54,13 +54,13 @@ extension LiveSession {
             }
             try Patchability.check(f, entry: e, disassembler: disassembler)
         }
-        let code = try CodeLoader.load(p, module: module, target: target)
+        let code = try CodeLoader.load(p, module: module, target: target, operation: "replace \(old.name) with \(p.name)")
         var journal: Journal?
         let waiter = waitReturn ? returnWaiter {
             self.functionRanges(of: old) + Self.busyRanges(p.functions, at: entries)
         } : nil
         do {
-            journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code)
+            journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + Self.busyRanges(p.functions, at: entries)
             }, waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in

@@ -25,8 +25,11 @@ extension LiveSession {
     /// into it, or that function would run into unmapped memory.
     func checkNothingJumpsInto(_ record: Registry.Record, in reg: Registry) throws {
         let region = record.regionAddress..<(record.regionAddress + record.regionSize)
+        // Its own entries get their saved bytes back; a payload beneath it
+        // there holds the same jump only as far as the registry knows.
+        let own = Set(record.functions.map(\.site.entryAddress))
         for other in reg.records where other.id != record.id {
-            for fn in other.functions {
+            for fn in other.functions where !own.contains(fn.site.entryAddress) {
                 let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                 guard let to = PatchSite(entry: fn.site.patchAddress, patchOffset: 0).jumpTarget(in: live),
                       region.contains(to) else { continue }

@@ -68,15 +68,17 @@ public final class LiveSession {
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
-            return result("apply", "would apply (dry run, nothing written)", file,
-                          report.functions.map { row($0, after: "applied(\(p.name))") })
+            var r = result("apply", "would apply (dry run, nothing written)", file,
+                           report.functions.map { row($0, after: "applied(\(p.name))") })
+            r.bindings = try bindings(p, module: module)
+            return r
         }
 
-        let code = try CodeLoader.load(p, module: module, target: target)
+        let code = try CodeLoader.load(p, module: module, target: target, operation: "apply \(p.name)")
         var journal: Journal?
         let waiter = waitReturn ? returnWaiter { Self.busyRanges(p.functions, at: entries) } : nil
         do {
-            journal = try recordLoaded("apply \(p.name)", code: code)
+            journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 Self.busyRanges(p.functions, at: entries)
             }, waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in

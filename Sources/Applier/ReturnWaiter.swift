@@ -29,6 +29,8 @@ final class ReturnWaiter {
 
     private(set) var stubPage: UInt64?
     private var pageFreeable = false
+    /// Whether any stub was written (an unused page needs no check).
+    private var used = false
     private var held: Set<Int32> = []
     /// Threads that returned, and the functions they left.
     private(set) var waited: Set<Int32> = []
@@ -64,7 +66,7 @@ final class ReturnWaiter {
         // go with `world` unless this round waits again.
         let heldBefore = held
         held = []
-        guard let sw = world as? StoppedWorld, let pt = target as? ProcessTarget else {
+        guard let sw = world as? StoppedWorld, target is ProcessTarget else {
             reason = "this target cannot be run under watch"
             return nil
         }
@@ -80,7 +82,11 @@ final class ReturnWaiter {
             reason = "the busy thread holds no return address into the code"
             return nil
         }
-        let page = try stubPage ?? allocatePage(sw, pt)
+        guard let page = stubPage else {
+            reason = "no page for the return stubs could be mapped"
+            return nil
+        }
+        used = true
         guard plans.count <= Int(Self.pageSize) / ReturnStub.size else {
             reason = "\(plans.count) threads are busy; at most \(Int(Self.pageSize) / ReturnStub.size) are waited for"
             return nil
@@ -148,17 +154,30 @@ final class ReturnWaiter {
 
     /// After the last resume: frees the stub page if nothing can reach it.
     func release() {
-        guard let page = stubPage, pageFreeable else { return }
+        guard let page = stubPage, pageFreeable || !used else { return }
         CodeLoader.unload(region: page, size: Self.pageSize, target: target)
         stubPage = nil
     }
 
-    private func allocatePage(_ sw: StoppedWorld, _ pt: ProcessTarget) throws -> UInt64 {
-        let sc = try RemoteSyscaller(world: sw, memory: pt.memory, scratch: try pt.scratchAddress())
-        let page = try sc.mmap(address: 0, length: Self.pageSize, prot: PROT_READ | PROT_EXEC,
-                               flags: MAP_PRIVATE | MAP_ANONYMOUS)
-        stubPage = page
-        return page
+    /// Maps the page for the stubs, before any thread is stopped: a remote
+    /// system call inside the stop would leave a thread in a stop that a
+    /// killed xsplice must not leave behind. Mapped the way new code is:
+    /// near the program, with the calls and flags the seccomp check allows.
+    func prepare() throws {
+        guard stubPage == nil, let pt = target as? ProcessTarget else { return }
+        let main = try pt.module(named: "")
+        let candidates = RegionPlacer.candidates(maps: try pt.maps(), module: main, size: Self.pageSize)
+        stubPage = try target.withSyscalls { sc -> UInt64 in
+            for c in candidates.prefix(32) {
+                guard let got = try? sc.mmap(address: c, length: Self.pageSize, prot: PROT_READ | PROT_EXEC,
+                                             flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x100000 /* MAP_FIXED_NOREPLACE */)
+                else { continue }
+                if got == c { return got }
+                try? sc.munmap(address: got, length: Self.pageSize)
+            }
+            throw ApplierError.outOfRange(what: "every free address for the return stubs")
+        }
+        used = false
     }
 
     static func bytes(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }

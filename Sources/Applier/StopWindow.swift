@@ -26,6 +26,7 @@ enum StopWindow {
         let maps = try target.maps()
         var stoppedByWait: (any ThreadStop)?
         defer { waiter?.release() }
+        try waiter?.prepare()
         while true {
             attempts += 1
             let t0 = Clock.nowMicros()
@@ -52,8 +53,11 @@ enum StopWindow {
                 }
                 world.resume()
                 guard Clock.nowMicros() + backoff < deadline else {
+                    // The time actually spent, not the timeout asked for:
+                    // with --timeout 0 one attempt still takes a moment.
+                    let spent = Double(Clock.nowMicros() &- start) / 1_000_000
                     let why = waiter?.reason.map { "; --wait-return could not wait: \($0)" } ?? ""
-                    throw ApplierError.busy(thread: b.tid, function: b.name + why, how: b.how, seconds: timeoutSeconds)
+                    throw ApplierError.busy(thread: b.tid, function: b.name + why, how: b.how, seconds: spent)
                 }
                 Clock.sleep(micros: backoff)
                 backoff = min(backoff * 2, 50_000)

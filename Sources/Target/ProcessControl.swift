@@ -5,6 +5,8 @@ public protocol SyscallPort {
     func memfdCreate(nameAt: UInt64, flags: UInt32) throws -> Int64
     func ftruncate(fd: Int64, length: UInt64) throws
     func close(fd: Int64) throws
+    /// Writable memory for a short argument (a name) of the next call.
+    func scratch(count: Int) throws -> UInt64
 }
 
 /// The two registers the consistency check looks at.

@@ -26,10 +26,10 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
 
     public var isAlive: Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let text = try? ProcFile.text("/proc/\(pid)/stat") else { return false }
-        // The state letter follows the last ')' (the command may contain one).
-        guard let close = text.lastIndex(of: ")") else { return true }
-        return !text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+        // A process lives while any thread does: its main thread may have
+        // called pthread_exit and be a zombie while the others run.
+        guard let tids = try? Threads.list(pid: pid), !tids.isEmpty else { return false }
+        return tids.contains { !Threads.isZombie(pid: pid, tid: $0) }
     }
 
     /// Forgets the parsed module list, after the process may have loaded more.
@@ -124,13 +124,6 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         return elf
     }
 
-    /// The program's entry point: code that ran once at start-up and never
-    /// runs again, where remote system calls can borrow three bytes.
-    public func scratchAddress() throws -> UInt64 {
-        let main = try module(named: "")
-        return main.liveAddress(main.elf.entry)
-    }
-
     public func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T {
         try withRemoteSyscalls { try body($0) }
     }
@@ -139,13 +132,16 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
-    /// Stops one thread (the main one if it still runs) for remote syscalls.
+    /// Stops one thread for remote syscalls: the main one if it still runs
+    /// (a main thread that called pthread_exit stays listed as a zombie).
     public func withRemoteSyscalls<T>(timeoutSeconds: Double = 2, _ body: (RemoteSyscaller) throws -> T) throws -> T {
-        let tids = try Threads.list(pid: pid)
-        let tid = tids.contains(pid) ? pid : (tids.first ?? pid)
+        let tids = try Threads.list(pid: pid).filter { !Threads.isZombie(pid: pid, tid: $0) }
+        guard let tid = tids.contains(pid) ? pid : tids.min() else {
+            throw TargetError.exited(pid: pid, detail: "no live thread is left")
+        }
         let world = try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds, onlyThread: tid)
         defer { world.resume() }
-        let sc = try RemoteSyscaller(world: world, memory: memory, scratch: try scratchAddress())
+        let sc = try RemoteSyscaller(world: world, memory: memory, thread: tid, modules: { try self.modules() })
         return try body(sc)
     }
 }

@@ -36,6 +36,8 @@ public final class ReturnWatch {
     private let pid: Int32
     private var attached: Set<Int32>
     private var pending: [Int32: Int32]
+    /// The siginfo of each held signal, so that it is delivered as it came.
+    private var info: [Int32: [UInt8]]
     /// Threads not running: arrived ones, and ones held from earlier rounds.
     private var stopped: Set<Int32>
     private var running: Set<Int32> = []
@@ -50,6 +52,8 @@ public final class ReturnWatch {
     private static let requestSyscall: Int32 = 24
     private static let requestSetOptions: Int32 = 0x4200
     private static let optionTraceSysGood: UInt = 1
+    private static let getSigInfo: Int32 = 0x4202
+    private static let setSigInfo: Int32 = 0x4203
 
     /// Takes over `world` (which must not be used afterwards). `held` stay
     /// stopped; `watched` run under PTRACE_SYSCALL; everyone else runs.
@@ -58,6 +62,7 @@ public final class ReturnWatch {
         pid = world.pid
         attached = h.attached
         pending = h.pendingSignals
+        info = h.heldInfo
         stopped = Set(h.stopped)
         self.watched = watched
         self.stubs = stubs
@@ -77,7 +82,7 @@ public final class ReturnWatch {
             throw error
         }
         return try StoppedWorld(pid: pid, adopting: .init(attached: attached, stopped: Array(stopped),
-                                                          pendingSignals: pending),
+                                                          pendingSignals: pending, heldInfo: info),
                                 timeoutSeconds: stopTimeoutSeconds)
     }
 
@@ -87,7 +92,10 @@ public final class ReturnWatch {
             if watched.contains(tid), xs_ptrace(Self.requestSetOptions, tid, 0, options) != 0 {
                 throw TargetError.ptrace(op: "SETOPTIONS", tid: tid, errno: errno)
             }
-            try proceed(tid, signal: pending.removeValue(forKey: tid) ?? 0)
+            let sig = pending.removeValue(forKey: tid) ?? 0
+            restoreInfo(tid, sig)
+            info[tid] = nil
+            try proceed(tid, signal: sig)
         }
     }
 
@@ -104,7 +112,15 @@ public final class ReturnWatch {
         running.insert(tid)
     }
 
+    /// Before a held signal goes in: its own siginfo, so that it is not
+    /// delivered as a bare SI_USER signal.
+    private func restoreInfo(_ tid: Int32, _ sig: Int32) {
+        guard sig != 0, var i = info[tid] else { return }
+        _ = i.withUnsafeMutableBytes { xs_ptrace(Self.setSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+    }
+
     private func forget(_ tid: Int32) {
+        info[tid] = nil
         attached.remove(tid)
         running.remove(tid)
         stopped.remove(tid)
@@ -183,7 +199,15 @@ public final class ReturnWatch {
         }
         // A signal for the thread: deliver it now, or keep it for the resume.
         if stopping {
-            if pending[tid] == nil { pending[tid] = sig; try cont(tid) } else { try cont(tid, signal: sig) }
+            if pending[tid] == nil {
+                pending[tid] = sig
+                var i = [UInt8](repeating: 0, count: 128)
+                let r = i.withUnsafeMutableBytes { xs_ptrace(Self.getSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+                if r == 0 { info[tid] = i }
+                try cont(tid)
+            } else {
+                try cont(tid, signal: sig)
+            }
         } else {
             try proceed(tid, signal: sig)
         }
@@ -280,7 +304,11 @@ public final class ReturnWatch {
             }
             sched_yield()
         }
-        for tid in stopped { _ = xs_detach(tid, pending[tid] ?? 0) }
+        for tid in stopped {
+            let sig = pending[tid] ?? 0
+            restoreInfo(tid, sig)
+            _ = xs_detach(tid, sig)
+        }
         attached = []
         stopped = []
     }

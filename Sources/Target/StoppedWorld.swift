@@ -11,10 +11,15 @@ public final class StoppedWorld: ThreadStop {
     public private(set) var threads: [Int32] = []
     /// Signals that arrived while stopping; re-delivered on resume.
     private var pendingSignals: [Int32: Int32] = [:]
+    /// The siginfo of each held signal, as PTRACE_GETSIGINFO gave it.
+    private var heldInfo: [Int32: [UInt8]] = [:]
     private var attached: Set<Int32> = []
     public private(set) var firstStopMicros: UInt64 = 0
     public private(set) var resumedMicros: UInt64 = 0
     private var resumed = false
+    /// When stopping began, for the time a timeout reports.
+    private let beganMicros = Clock.nowMicros()
+    private var waitedSeconds: Double { Double(Clock.nowMicros() &- beganMicros) / 1e6 }
 
     /// The pause the target saw, from first stop to last resume.
     public var pauseMicros: UInt64 { resumedMicros >= firstStopMicros ? resumedMicros - firstStopMicros : 0 }
@@ -39,6 +44,7 @@ public final class StoppedWorld: ThreadStop {
         self.pid = pid
         attached = h.attached
         pendingSignals = h.pendingSignals
+        heldInfo = h.heldInfo
         threads = h.stopped
         firstStopMicros = Clock.nowMicros()
         let deadline = firstStopMicros + UInt64(max(0.05, timeoutSeconds) * 1_000_000)
@@ -55,16 +61,18 @@ public final class StoppedWorld: ThreadStop {
         var attached: Set<Int32>
         var stopped: [Int32]
         var pendingSignals: [Int32: Int32]
+        var heldInfo: [Int32: [UInt8]] = [:]
     }
 
     /// Gives up ownership of the stops without letting any thread go: the
     /// caller now holds every attachment and must detach them itself.
     func handOver() -> Handover {
-        let h = Handover(attached: attached, stopped: threads, pendingSignals: pendingSignals)
+        let h = Handover(attached: attached, stopped: threads, pendingSignals: pendingSignals, heldInfo: heldInfo)
         resumed = true
         resumedMicros = Clock.nowMicros()
         attached = []
         pendingSignals = [:]
+        heldInfo = [:]
         return h
     }
 
@@ -102,7 +110,7 @@ public final class StoppedWorld: ThreadStop {
             }
             try waitForStops(&waiting, deadline: deadline)
             if !fresh || only != nil { break }
-            guard rounds < 1000 else { throw TargetError.timeout(what: "threads to stop being created", seconds: 0) }
+            guard rounds < 1000 else { throw TargetError.timeout(what: "threads to stop being created", seconds: waitedSeconds) }
         }
         guard !threads.isEmpty else { throw TargetError.exited(pid: pid, detail: "no thread could be stopped") }
     }
@@ -130,7 +138,7 @@ public final class StoppedWorld: ThreadStop {
             }
             if progressed { continue }
             guard Clock.nowMicros() < deadline else {
-                throw TargetError.timeout(what: "threads \(waiting.sorted()) of \(pid) to stop", seconds: 0)
+                throw TargetError.timeout(what: "threads \(waiting.sorted()) of \(pid) to stop", seconds: waitedSeconds)
             }
             // Yield first (a stop usually lands within microseconds), then
             // sleep briefly so a slow thread does not cost a whole CPU.
@@ -161,7 +169,7 @@ public final class StoppedWorld: ThreadStop {
             let sig = xs_wstopsig(status)
             // A signal stopped the thread before our interrupt did; hold it
             // and deliver it when we let go.
-            if sig != SIGSTOP || !attached.contains(tid) { pendingSignals[tid] = sig }
+            if sig != SIGSTOP || !attached.contains(tid) { hold(sig, of: tid) }
         }
         if waiting.remove(tid) != nil || !threads.contains(tid) {
             if !threads.contains(tid) { threads.append(tid) }
@@ -186,17 +194,37 @@ public final class StoppedWorld: ThreadStop {
         guard xs_setregs(tid, &copy) == 0 else { throw TargetError.ptrace(op: "SETREGS", tid: tid, errno: errno) }
     }
 
-    /// Runs a stopped thread until its next stop and returns that status,
-    /// holding any unrelated signal for later delivery.
-    func runUntilTrap(_ tid: Int32, deadline: UInt64) throws {
-        guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
+    /// The signal mask of a stopped thread (PTRACE_GETSIGMASK).
+    public func signalMask(_ tid: Int32) throws -> UInt64 {
+        var mask: UInt64 = 0
+        let r = withUnsafeMutablePointer(to: &mask) { xs_ptrace(0x420a, tid, 8, UInt(bitPattern: $0)) }
+        guard r == 0 else { throw TargetError.ptrace(op: "GETSIGMASK", tid: tid, errno: errno) }
+        return mask
+    }
+
+    public func setSignalMask(_ tid: Int32, _ mask: UInt64) throws {
+        var m = mask
+        let r = withUnsafeMutablePointer(to: &m) { xs_ptrace(0x420b, tid, 8, UInt(bitPattern: $0)) }
+        guard r == 0 else { throw TargetError.ptrace(op: "SETSIGMASK", tid: tid, errno: errno) }
+    }
+
+    /// Single-steps a stopped thread over the instruction at its rip (a
+    /// `syscall`) and waits for the trap that follows it. Its signals are
+    /// blocked meanwhile; one that cannot be (SIGSTOP, a fault) is held with
+    /// its siginfo for `resume()`, never dropped.
+    func stepOver(_ tid: Int32, deadline: UInt64) throws {
+        let began = Clock.nowMicros()
+        guard xs_ptrace(9 /* PTRACE_SINGLESTEP */, tid, 0, 0) == 0 else {
+            throw TargetError.ptrace(op: "SINGLESTEP", tid: tid, errno: errno)
+        }
         while true {
             var status: Int32 = 0
             let r = xs_waitpid_all(tid, &status, 1)
             if r == 0 || (r < 0 && errno == EINTR) {
-                guard Clock.nowMicros() < deadline else {
+                let now = Clock.nowMicros()
+                guard now < deadline else {
                     _ = xs_interrupt(tid)
-                    throw TargetError.timeout(what: "a remote system call in thread \(tid)", seconds: 0)
+                    throw TargetError.timeout(what: "a remote system call in thread \(tid)", seconds: Double(now - began) / 1e6)
                 }
                 sched_yield()
                 continue
@@ -209,9 +237,21 @@ public final class StoppedWorld: ThreadStop {
             }
             let sig = xs_wstopsig(status)
             if xs_ptrace_event(status) == 0 && sig == SIGTRAP { return }
-            if xs_ptrace_event(status) == 0 && sig != SIGSTOP { pendingSignals[tid] = sig }
-            guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
+            if xs_ptrace_event(status) == 0 && sig != SIGSTOP && pendingSignals[tid] == nil {
+                hold(sig, of: tid)
+            }
+            // Not stepped yet (a stop came first): step again from where it is.
+            guard xs_ptrace(9, tid, 0, 0) == 0 else { throw TargetError.ptrace(op: "SINGLESTEP", tid: tid, errno: errno) }
         }
+    }
+
+    /// Keeps a signal that stopped a thread, with its siginfo, so `resume()`
+    /// delivers exactly it (PTRACE_SETSIGINFO, then PTRACE_DETACH with it).
+    private func hold(_ sig: Int32, of tid: Int32) {
+        pendingSignals[tid] = sig
+        var info = [UInt8](repeating: 0, count: 128)
+        let r = info.withUnsafeMutableBytes { xs_ptrace(0x4202 /* GETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+        if r == 0 { heldInfo[tid] = info }
     }
 
     /// Lets every thread go, re-delivering held signals. Safe to call twice.
@@ -219,7 +259,14 @@ public final class StoppedWorld: ThreadStop {
         guard !resumed else { return }
         resumed = true
         for tid in attached {
-            _ = xs_detach(tid, pendingSignals[tid] ?? 0)
+            let sig = pendingSignals[tid] ?? 0
+            // The stop the thread is in now may not be the one the signal
+            // came with: give the kernel its siginfo back, or it would
+            // deliver a bare SI_USER signal instead.
+            if sig != 0, var info = heldInfo[tid] {
+                _ = info.withUnsafeMutableBytes { xs_ptrace(0x4203 /* SETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+            }
+            _ = xs_detach(tid, sig)
         }
         resumedMicros = Clock.nowMicros()
         if firstStopMicros == 0 { firstStopMicros = resumedMicros }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Failures talking to a target. Whether the CLI calls them bad input or a
@@ -15,6 +16,10 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
     case remoteSyscall(name: String, result: Int64)
     case binaryReplaced(path: String)
     case notMapped(UInt64)
+    /// No `syscall` instruction the target owns could be found to borrow.
+    case noSyscallSite
+    /// The thread's seccomp state would deny (or punish) a call xsplice needs.
+    case seccomp(pid: Int32, tid: Int32, call: String, outcome: String)
 
     public var description: String {
         switch self {
@@ -33,7 +38,7 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .ptrace(op, tid, err):
             return "ptrace \(op) on thread \(tid) failed: \(String(cString: strerror(err)))"
         case let .timeout(what, seconds):
-            return "timed out after \(seconds) s waiting for \(what)"
+            return "timed out after " + String(format: "%.2f", seconds) + " s waiting for \(what)"
         case let .exited(pid, detail):
             return "process \(pid) exited while xsplice was working: \(detail)"
         case let .remoteSyscall(name, result):
@@ -42,6 +47,12 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "the file mapped as \(path) differs from the one the process runs (replaced on disk?); xsplice reads the mapped file through /proc/PID/map_files and could not"
         case let .notMapped(a):
             return "address 0x\(String(a, radix: 16)) is not mapped in the target"
+        case .noSyscallSite:
+            return "found no system call instruction in the target to run a remote call from (no thread is in a system "
+                + "call and libc's syscall(3) is not loaded); xsplice writes no code of its own to make one"
+        case let .seccomp(pid, tid, call, outcome):
+            return "the seccomp filter of process \(pid) (thread \(tid)) would \(outcome) on \(call), which xsplice needs "
+                + "in the target (to map new code or its registry); no remote call was made"
         }
     }
 }

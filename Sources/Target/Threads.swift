@@ -47,4 +47,13 @@ enum Threads {
         }
         return false
     }
+
+    /// Whether a thread is a zombie (or gone): it has exited, possibly a
+    /// main thread that called pthread_exit while others run on.
+    static func isZombie(pid: Int32, tid: Int32) -> Bool {
+        guard let text = try? ProcFile.text("/proc/\(pid)/task/\(tid)/stat"),
+              let close = text.lastIndex(of: ")") else { return true }
+        let state = text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state == "Z" || state == "X"
+    }
 }

@@ -97,6 +97,14 @@ struct TamperFixture {
         guard let b = try RegistryStore(target: sim).location() else { throw TestFailure("no registry") }
         return b
     }
+
+    /// Overwrites the registry as a tamperer would (saves are conditional
+    /// on the generation read, so read it first).
+    func saveRegistry(_ reg: Registry) throws {
+        let store = RegistryStore(target: sim)
+        let base = try registryBase()
+        try store.save(reg, at: base, readAt: try store.generation(at: base))
+    }
 }
 
 extension ApplierError {

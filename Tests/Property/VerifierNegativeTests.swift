@@ -1,4 +1,4 @@
-@testable import Applier
+import Applier
 import Foundation
 import Hash
 import OldCodeCheck
@@ -134,9 +134,7 @@ import Testing
                 + #""after":[],"freeWhenDone":[],"freeIfAbandoned":[]}"#
             reg.journal = try JSONDecoder().decode(Journal.self, from: Data(json.utf8))
         }
-        let store = RegistryStore(target: t.sim)
-        let base = try t.registryBase()
-        try store.save(reg, at: base, readAt: try store.load(at: base).generation)
+        try t.saveRegistry(reg)
         try expectRegistryRefusals(t, mentioning: "integrity")
     }
 
@@ -155,9 +153,7 @@ import Testing
             let moved: UInt64 = 0x1000_0000
             reg.records[0].regionAddress = moved
             reg.records[0].functions[0].site.replacementAddress = moved + (old.functions[0].site.replacementAddress - old.regionAddress)
-            let store = RegistryStore(target: t.sim)
-        let base = try t.registryBase()
-        try store.save(reg, at: base, readAt: try store.load(at: base).generation)
+            try t.saveRegistry(reg)
         }
         switch try t.state("compute_a") {
         case .foreign(.replacementUnreadable) where unmapInstead, .foreign(.unknownJump) where !unmapInstead: break

@@ -65,9 +65,10 @@ struct FrameExitTests {
     }
 
     @Test func noWayOutGivesNoAnswer() throws {
-        // call; jmp back to the call: it never returns.
-        let code: [UInt8] = [0xe8, 0, 0, 0, 0, 0xeb, 0xf9]
-        #expect(throws: FrameExit.Failure.self) { try offset(code, from: 5) }
+        // nop; call; jmp back to the call: it never returns. (A jump to the
+        // entry itself would be a tail call to itself, a way out.)
+        let code: [UInt8] = [0x90, 0xe8, 0, 0, 0, 0, 0xeb, 0xf9]
+        #expect(throws: FrameExit.Failure.self) { try offset(code, from: 6) }
     }
 
     @Test func theStubSavesWhatTheWatchRestores() {

@@ -132,16 +132,7 @@ public final class ReturnWatch {
     private func watch(deadline: UInt64) throws {
         var idle = 0
         while !waitingFor.isEmpty, interruptedBy == nil, Clock.nowMicros() < deadline {
-            var progressed = false
-            for tid in running.sorted() {
-                var status: Int32 = 0
-                let r = xs_waitpid_all(tid, &status, 1)
-                if r == 0 { continue }
-                progressed = true
-                if r < 0 { if errno == ECHILD { forget(tid) }; continue }
-                try event(tid, status: status, stopping: false)
-            }
-            if progressed { idle = 0; continue }
+            if try poll(stopping: false) { idle = 0; continue }
             // A returning thread is caught within a fraction of a
             // millisecond; the sleep keeps the watch off the CPU.
             idle += 1
@@ -268,18 +259,24 @@ public final class ReturnWatch {
         }
     }
 
+    /// Takes every wait status that is ready (per thread, not waitpid(-1),
+    /// which would also reap the caller's own children); whether any was.
+    private func poll(stopping: Bool) throws -> Bool {
+        var progressed = false
+        for tid in running.sorted() {
+            var status: Int32 = 0
+            let r = xs_waitpid_all(tid, &status, 1)
+            if r == 0 { continue }
+            progressed = true
+            if r < 0 { if errno == ECHILD { forget(tid) }; continue }
+            try event(tid, status: status, stopping: stopping)
+        }
+        return progressed
+    }
+
     private func drain(deadline: UInt64) throws {
         while !running.isEmpty {
-            var progressed = false
-            for tid in running.sorted() {
-                var status: Int32 = 0
-                let r = xs_waitpid_all(tid, &status, 1)
-                if r == 0 { continue }
-                progressed = true
-                if r < 0 { if errno == ECHILD { forget(tid) }; continue }
-                try event(tid, status: status, stopping: true)
-            }
-            if progressed { continue }
+            if try poll(stopping: true) { continue }
             guard Clock.nowMicros() < deadline else {
                 throw TargetError.timeout(what: "threads \(running.sorted()) of \(pid) to stop after waiting",
                                           seconds: 0)

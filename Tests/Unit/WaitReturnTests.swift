@@ -12,7 +12,7 @@ import Testing
         let h = try LiveHarness("sleeper")
         defer { h.process.stop() }
         let original = try h.codeSnapshot()
-        let mappings = try anonymousCode(h.process.pid)
+        let mappings = try anonymousCodeMappings(h.process.pid)
         let fix = try h.payload("fixSlow")
 
         // Without --wait-return the thread is always inside: refused, named.
@@ -38,7 +38,7 @@ import Testing
         expectTick(h, "slow_tick", "4000", "after revert --wait-return")
         #expect(try h.codeSnapshot() == original)
         // Neither the new code nor the return stubs are left behind.
-        #expect(try anonymousCode(h.process.pid) == mappings)
+        #expect(try anonymousCodeMappings(h.process.pid) == mappings)
         #expect(h.process.isAlive)
     }
 
@@ -89,12 +89,12 @@ import Testing
         let h = try LiveHarness("parked")
         defer { h.process.stop() }
         let original = try h.codeSnapshot()
-        let mappings = try anonymousCode(h.process.pid)
+        let mappings = try anonymousCodeMappings(h.process.pid)
         let r = try h.xs("apply", "--pid", h.pid, "--timeout", "1.5", "--wait-return", try h.payload("fixPark"))
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.contains("park_here") && r.stderr.contains("no busy thread returned"), "\(r.stderr)")
         #expect(try h.codeSnapshot() == original)
-        #expect(try anonymousCode(h.process.pid) == mappings, "the return stubs or the loaded code were left behind")
+        #expect(try anonymousCodeMappings(h.process.pid) == mappings, "the return stubs or the loaded code were left behind")
         kill(h.process.pid, SIGUSR1)
         Thread.sleep(forTimeInterval: 0.3)
         h.expectOutput([], "after the parked thread returned")
@@ -156,14 +156,5 @@ import Testing
         let fresh = h.process.output.split(separator: "\n").dropFirst(start).filter { $0.hasPrefix("tick ") }
         #expect(fresh.count >= 8, "\(fresh)", sourceLocation: sourceLocation)
         #expect(fresh.allSatisfy { $0.hasSuffix("slow_many=\(token)") }, "\(fresh)", sourceLocation: sourceLocation)
-    }
-
-    /// Executable mappings backed by no file: payload code and return stubs.
-    func anonymousCode(_ pid: Int32) throws -> Int {
-        let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
-        return maps.split(separator: "\n").filter { line in
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            return f.count == 5 && f[1].contains("x")
-        }.count
     }
 }

@@ -35,9 +35,11 @@ enum ConsistencyCheck {
 
     /// Every finding; empty when nothing uses the code and everything could be looked at.
     /// `census` is who shared the memory just before the stop (or why that
-    /// could not be found); inside the stop only processes born since are compared.
+    /// could not be found); inside the stop only processes born since are
+    /// compared. Without one, all of /proc is compared here, in the pause.
     static func findBusy(world: any ThreadStop, target: any ProcessControl, ranges: [BusyRange],
-                         census: Result<AddressSpaceCensus, any Error>, budget: UInt64 = budget) throws -> [BusyThread] {
+                         census: Result<AddressSpaceCensus, any Error>? = nil,
+                         budget: UInt64 = budget) throws -> [BusyThread] {
         guard !ranges.isEmpty else { return [] }
         var scan = Scan(index: BusyIndex(ranges), target: target, budget: budget)
         let maps: [MapEntry]
@@ -46,7 +48,7 @@ enum ConsistencyCheck {
         }
         scan.maps = MapIndex(maps)
         do {
-            let before = try census.get()
+            let before = try (census ?? Result { try target.addressSpaceCensus() }).get()
             let sharers = before.sharers + (try target.addressSpaceSharers(since: before))
             if !sharers.isEmpty { scan.found(0, "", .sharedAddressSpace(tasks: sharers.sorted())) }
         } catch {

@@ -2,8 +2,8 @@ import CShims
 import Glibc
 
 /// Runs system calls inside the target, on a thread that is already stopped.
-/// It writes no code: the thread single-steps over a `syscall` instruction
-/// the target owns (see `SyscallSite`), with every signal blocked so that
+/// It writes no code: the thread runs a `syscall` instruction the target
+/// owns (see `SyscallSite`) under PTRACE_SYSCALL, with every signal blocked so that
 /// none is consumed meanwhile, and gets back every register and its signal
 /// mask. Before the first call, the thread's seccomp filters must allow
 /// every call xsplice may make (see `SeccompPolicy`).
@@ -61,8 +61,9 @@ public struct RemoteSyscaller: SyscallPort {
             // (or go to another one) instead of stopping this one.
             try world.setSignalMask(thread, ~UInt64(0))
             try world.setRegisters(thread, regs)
-            try world.stepOver(thread, deadline: deadline)
+            try world.runSyscall(thread, deadline: deadline)
             result = Int64(bitPattern: try world.registers(thread).rax)
+            try world.interrupt(thread)
         } catch { failure = error }
         // Restore even after a failure: the thread must find its world as it left it.
         try world.setRegisters(thread, saved)

@@ -26,7 +26,7 @@ public struct RemoteSyscaller: SyscallPort {
         site = try SyscallSite.find(try world.registers(t), memory: memory, modules: modules)
         policy = try SeccompPolicy(pid: world.pid, tid: t)
         // Everything an operation may ask for, judged before the first call.
-        try policy.check(Self.repertoire, ip: site)
+        try policy.check(Self.repertoire, ip: site + 2)
     }
 
     /// The calls (with the arguments that matter to a filter) xsplice makes.
@@ -42,7 +42,7 @@ public struct RemoteSyscaller: SyscallPort {
 
     public func call(_ name: String, _ number: Int, _ args: [UInt64], timeoutSeconds: Double = 2) throws -> Int64 {
         let a = args + [UInt64](repeating: 0, count: max(0, 6 - args.count))
-        try policy.check([.init(name: name, number: UInt32(truncatingIfNeeded: number), args: a)], ip: site)
+        try policy.check([.init(name: name, number: UInt32(truncatingIfNeeded: number), args: a)], ip: site + 2)
         let saved = try world.registers(thread)
         let savedMask = try world.signalMask(thread)
         var regs = saved

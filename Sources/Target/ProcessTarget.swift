@@ -147,6 +147,8 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
+    public func addressSpaceSharers() throws -> [Int32] { try SharedAddressSpace.sharers(of: pid) }
+
     /// Stops one thread for remote syscalls: the main one if it still runs
     /// (a main thread that called pthread_exit stays listed as a zombie).
     public func withRemoteSyscalls<T>(timeoutSeconds: Double = 2, _ body: (RemoteSyscaller) throws -> T) throws -> T {

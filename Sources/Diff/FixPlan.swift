@@ -141,8 +141,9 @@ extension FixPlan {
             guard binary.functions(named: g).isEmpty, c.before.functions[g] == nil, !hosts.isEmpty,
                   hosts.allSatisfy({ c.status(of: $0) == .changed || c.status(of: $0) == .new }),
                   hosts.contains(where: { replaced[$0] != nil }) else { continue }
-            inlined.append(Note(name: g, size: 0, pair: k, detail: "\(g) was inlined into \(hosts.joined(separator: ", ")) "
-                + "and has no copy in the binary; patching \(hosts.filter { replaced[$0] != nil }.joined(separator: ", "))"))
+            let patched = hosts.filter { replaced[$0] != nil }.joined(separator: ", ")
+            inlined.append(Note(name: g, size: 0, pair: k, detail: "\(g) was inlined into "
+                + "\(hosts.joined(separator: ", ")) and has no copy in the binary; patching \(patched)"))
         }
     }
 }
@@ -156,7 +157,9 @@ struct References {
             for r in try unit.relocations(of: f.section.index) {
                 let s = try unit.symbol(r.symbolIndex)
                 guard s.isDefined, let sec = unit.section(s.sectionIndex), sec.isExecutable,
-                      let g = unit.file.symbols.first(where: { $0.sectionIndex == s.sectionIndex && $0.type == Symbol.typeFunc }),
+                      let g = unit.file.symbols.first(where: {
+                          $0.sectionIndex == s.sectionIndex && $0.type == Symbol.typeFunc
+                      }),
                       g.name != name else { continue }
                 callersOf[g.name, default: []].insert(name)
             }

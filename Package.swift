@@ -41,8 +41,11 @@ let package = Package(
             dependencies: [
                 "Applier", "Link", "OldCodeCheck", "Payload", "Target", "Hash", "ELF", "Diff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["SourceStamp"]
         ),
+        // `xsplice --version` names the commit the binary was built from.
+        .plugin(name: "SourceStamp", capability: .buildTool()),
         // Helpers shared by the test targets: paths, the corpus, processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

@@ -144,7 +144,10 @@ final class ReturnWaiter {
     func settle(_ world: any ThreadStop) {
         guard let page = stubPage else { return }
         do {
-            let stubs = BusyRange(range: page..<(page + Self.pageSize), name: "stubs")
+            // From one byte before the page: the check does not count a
+            // word equal to a range's start (a function pointer), but the
+            // first stub starts the page and a return address to it counts.
+            let stubs = BusyRange(range: (page - 1)..<(page + Self.pageSize), name: "stubs")
             let use = try ConsistencyCheck.findBusy(world: world, memory: target, maps: try target.maps(), ranges: [stubs])
             pageFreeable = use == nil
         } catch {

@@ -23,7 +23,6 @@ enum StopWindow {
         let deadline = start + UInt64(max(0, timeoutSeconds) * 1_000_000)
         var backoff: UInt64 = 500
         var attempts = 0
-        let maps = try target.maps()
         var stoppedByWait: (any ThreadStop)?
         defer { waiter?.release() }
         try waiter?.prepare()
@@ -33,17 +32,20 @@ enum StopWindow {
             let world = try stoppedByWait ?? target.stopAll(timeoutSeconds: max(1, timeoutSeconds))
             stoppedByWait = nil
             let t1 = Clock.nowMicros()
-            let found: BusyThread?
+            let found: [BusyThread]
             do {
-                found = try ConsistencyCheck.findBusy(world: world, memory: target, maps: maps, ranges: try busy())
+                // The map is read inside each stop: a thread born during the
+                // retries has a stack no earlier read knows.
+                found = try ConsistencyCheck.findBusy(world: world, target: target, ranges: try busy())
             } catch {
                 world.resume()
                 throw error
             }
-            if let b = found {
+            if let b = found.first {
                 if let waiter {
                     do {
-                        stoppedByWait = try waiter.wait(world: world, busy: try busy(), deadline: deadline)
+                        stoppedByWait = try waiter.wait(world: world, findings: found, busy: try busy(),
+                                                        deadline: deadline)
                     } catch {
                         world.resume()
                         throw error
@@ -57,7 +59,10 @@ enum StopWindow {
                     // with --timeout 0 one attempt still takes a moment.
                     let spent = Double(Clock.nowMicros() &- start) / 1_000_000
                     let why = waiter?.reason.map { "; --wait-return could not wait: \($0)" } ?? ""
-                    throw ApplierError.busy(thread: b.tid, function: b.name + why, how: b.how, seconds: spent)
+                    if b.tid != 0, b.reason.isUse {
+                        throw ApplierError.busy(thread: b.tid, function: b.name + why, how: b.how, seconds: spent)
+                    }
+                    throw ApplierError.notFree(b.sentence + why, seconds: spent)
                 }
                 Clock.sleep(micros: backoff)
                 backoff = min(backoff * 2, 50_000)

@@ -30,10 +30,14 @@ public enum SharedAddressSpace {
     /// exited and been reaped of its memory is the one documented gap).
     public static func sharers(of pid: Int32) throws(Failure) -> [Int32] {
         guard let all = Threads.numericEntries(of: "/proc") else { throw .procUnreadable }
+        // Compared from a live thread: a leader that called pthread_exit is
+        // a zombie without memory, and "no memory" equals every kernel
+        // thread's.
+        let live = (try? Threads.list(pid: pid))?.first { !Threads.isZombie(pid: pid, tid: $0) } ?? pid
         var out: [Int32] = []
         var size: String?
         for other in all where other != pid {
-            let r = xs_kcmp_vm(pid, other)
+            let r = xs_kcmp_vm(live, other)
             if r == 0 { out.append(other); continue }
             if r > 0 { continue }
             let e = errno

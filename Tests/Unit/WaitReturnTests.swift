@@ -65,7 +65,8 @@ import Testing
         let h = try LiveHarness("sleepers")
         defer { h.process.stop() }
         let original = try h.codeSnapshot()
-        let r = try h.xs("apply", "--pid", h.pid, "--timeout", "10", "--wait-return", "--json", try h.payload("fixMany"))
+        let r = try h.xs("apply", "--pid", h.pid, "--timeout", "10", "--wait-return", "--json",
+                         try h.payload("fixMany"))
         #expect(r.status == 0, "\(r.stderr)")
         let waited = try Self.waited(r.stdout)
         #expect(waited.threads >= 1 && waited.threads <= 4, "\(r.stdout)")
@@ -123,7 +124,8 @@ import Testing
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.contains("park_here") && r.stderr.contains("no busy thread returned"), "\(r.stderr)")
         #expect(try h.codeSnapshot() == original)
-        #expect(try anonymousCodeMappings(h.process.pid) == mappings, "the return stubs or the loaded code were left behind")
+        #expect(try anonymousCodeMappings(h.process.pid) == mappings,
+                "the return stubs or the loaded code were left behind")
         kill(h.process.pid, SIGUSR1)
         Thread.sleep(forTimeInterval: 0.3)
         h.expectOutput([], "after the parked thread returned")
@@ -140,8 +142,8 @@ import Testing
         let h = try LiveHarness("parked")
         defer { h.process.stop() }
         let original = try h.codeSnapshot()
-        let r = try Shell.xsplice(["apply", "--pid", h.pid, "--timeout", "10", "--wait-return", try h.payload("fixPark")],
-                                  environment: ["XSPLICE_FAULT": "waiting"])
+        let args = ["apply", "--pid", h.pid, "--timeout", "10", "--wait-return", try h.payload("fixPark")]
+        let r = try Shell.xsplice(args, environment: ["XSPLICE_FAULT": "waiting"])
         #expect(r.killedBySignal && r.status == SIGKILL, "\(r.status) \(r.stderr)")
         #expect(h.process.isAlive)
         #expect(try h.codeSnapshot() == original)

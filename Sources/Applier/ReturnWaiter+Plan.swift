@@ -5,7 +5,8 @@ extension ReturnWaiter {
     /// For every busy thread, the return address to hijack. Only a thread's
     /// own frames can be waited out: any other finding (a signal frame, a
     /// saved context, memory that could not be read) makes waiting useless.
-    func plan(_ world: StoppedWorld, findings: [BusyThread], busy: [BusyRange], held: Set<Int32>) throws -> [Hijack] {
+    func plan(_ world: StoppedWorld, findings: [BusyThread], busy: [BusyRange],
+              held: Set<Int32>) throws -> [Hijack] {
         try checkShadowStack()
         let maps = try target.maps()
         let code = try functions()

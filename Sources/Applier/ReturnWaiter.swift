@@ -142,14 +142,15 @@ final class ReturnWaiter {
     }
 
     /// Before the last resume: whether any thread could still reach a stub.
-    func settle(_ world: any ThreadStop) {
+    func settle(_ world: any ThreadStop, census: Result<AddressSpaceCensus, any Error>) {
         guard let page = stubPage else { return }
         do {
             // From one byte before the page: the check does not count a
             // word equal to a range's start (a function pointer), but the
             // first stub starts the page and a return address to it counts.
             let stubs = BusyRange(range: (page - 1)..<(page + Self.pageSize), name: "stubs")
-            pageFreeable = try ConsistencyCheck.findBusy(world: world, target: target, ranges: [stubs]).isEmpty
+            pageFreeable = try ConsistencyCheck.findBusy(world: world, target: target, ranges: [stubs],
+                                                         census: census).isEmpty
         } catch {
             pageFreeable = false
         }

@@ -41,13 +41,17 @@ public protocol ProcessControl: Target, WritableMemory {
     /// Stops every thread.
     func stopAll(timeoutSeconds: Double) throws -> any ThreadStop
     /// Tasks outside the thread group that share its memory (see
-    /// `SharedAddressSpace`); a stop of the group does not hold them.
-    func addressSpaceSharers() throws -> [Int32]
+    /// `SharedAddressSpace`), counted before a stop: a stop of the group
+    /// does not hold them.
+    func addressSpaceCensus() throws -> AddressSpaceCensus
+    /// Sharers among the processes created since `census`, looked up inside the stop.
+    func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32]
 }
 
 extension ProcessControl {
     /// A target that cannot share its memory with another task (a simulated one).
-    public func addressSpaceSharers() throws -> [Int32] { [] }
+    public func addressSpaceCensus() throws -> AddressSpaceCensus { .alone }
+    public func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32] { [] }
 }
 
 extension SyscallPort {

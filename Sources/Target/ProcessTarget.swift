@@ -147,7 +147,11 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
-    public func addressSpaceSharers() throws -> [Int32] { try SharedAddressSpace.sharers(of: pid) }
+    public func addressSpaceCensus() throws -> AddressSpaceCensus { try SharedAddressSpace.census(of: pid) }
+
+    public func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32] {
+        try SharedAddressSpace.sharers(of: pid, since: census)
+    }
 
     /// Stops one thread for remote syscalls: the main one if it still runs
     /// (a main thread that called pthread_exit stays listed as a zombie).

@@ -58,6 +58,15 @@ import Testing
             #expect(dry.stdout.contains("\(f) -> libc.so.6"), "\(f) not bound to libc: \(dry.stdout)")
         }
         #expect(dry.stdout.components(separatedBy: "IFUNC, resolved by the target").count - 1 == 5, "\(dry.stdout)")
+        // The same, for fleet tooling: every IFUNC with its kind and a live address.
+        let json = try Shell.xsplice(["apply", "--pid", String(p.pid), "--dry-run", "--json", xsp])
+        let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let bound = (doc?["bindings"] as? [[String: Any]]) ?? []
+        for f in ["strlen", "memchr", "strrchr", "strcmp", "memcpy"] {
+            let b = bound.first { $0["reference"] as? String == f }
+            #expect(b?["kind"] as? String == "ifunc" && b?["module"] as? String == "libc.so.6", "\(f): \(json.stdout)")
+            #expect((b?["address"] as? String)?.hasPrefix("0x7") == true, "\(f): \(json.stdout)")
+        }
         let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
         #expect(r.status == 0, "\(r.stderr)")
         // 100000 + strlen*1000 + memchr('.')*100 + strrchr('l')*10 + (strcmp == 0), on "hello.world".

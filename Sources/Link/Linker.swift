@@ -114,7 +114,8 @@ public struct Linker {
         let owner = found.module
         let ownerName = owner.isMain ? "(main)" : owner.soname
         let first = scope.first.map { $0.start == owner.start } ?? false
-        let order = first ? "first in the lookup scope" : "first definition in the dynamic linker's search order"
+        let order = !found.symbol.isDefined ? "the executable's canonical PLT entry, which every address of it uses"
+            : first ? "first in the lookup scope" : "first definition in the dynamic linker's search order"
         guard found.symbol.type == DynamicLookup.typeIFunc else {
             return Binding(reference: name, kind: .dynamic, module: ownerName, definition: name,
                            address: owner.liveAddress(found.symbol.value), reason: order,

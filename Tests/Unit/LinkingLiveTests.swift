@@ -136,6 +136,40 @@ import Testing
         }
     }
 
+    /// A non-PIE program that takes puts' address has a canonical PLT entry;
+    /// the new code's `&puts` must be that address, as the old code's is.
+    @Test func nonPIEFunctionPointerIdentityUsesTheCanonicalPLT() throws {
+        let src = "\(dir)/canon.c", bin = "\(dir)/canon", fix = "\(dir)/canonfix.c", obj = "\(dir)/canonfix.o"
+        try """
+        #include <stdio.h>
+        #include <unistd.h>
+        int (*volatile keep)(const char *) = puts;
+        __attribute__((noinline)) int same(int x) { return keep == puts ? x + 1 : x - 1; }
+        int main(void) {
+            setvbuf(stdout, NULL, _IOLBF, 0);
+            for (int i = 0; i < 3000; i++) { printf("tick %d same=%d\\n", i, same(10)); usleep(20000); }
+        }
+        """.write(toFile: src, atomically: true, encoding: .utf8)
+        try """
+        #include <stdio.h>
+        extern int (*volatile keep)(const char *);
+        int same(int x) { return keep == puts ? x + 100 : x - 100; }
+        """.write(toFile: fix, atomically: true, encoding: .utf8)
+        let flags = ["-O2", "-g", "-ffunction-sections", "-fstack-protector-strong", "-fcf-protection"]
+        #expect(try Shell.run("/usr/bin/gcc", flags + ["-fno-pie", "-no-pie", src, "-o", bin]).status == 0)
+        #expect(try Shell.run("/usr/bin/gcc", flags + ["-fPIE", "-c", fix, "-o", obj]).status == 0)
+        let xsp = "\(dir)/canon.xsp"
+        let b = try Shell.xsplice(["build", "--binary", bin, "--object", obj, "--function", "same", "-o", xsp])
+        #expect(b.status == 0, "\(b.stderr)")
+        let p = try LiveProcess(bin, args: [])
+        defer { p.stop() }
+        try p.waitUntilRunning()
+        #expect(p.waitForTokens(["same": "11"]) == ["same": "11"])
+        let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(p.waitForTokens(["same": "110"]) == ["same": "110"], "\(p.output.suffix(200))")
+    }
+
     @Test func preloadedInterposerStaysFirst() throws {
         let xsp = try payload("interpose", "fixGreet")
         let p = try start("interpose")

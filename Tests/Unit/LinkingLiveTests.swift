@@ -47,6 +47,17 @@ import Testing
         return out
     }
 
+    /// Builds a payload from a test-made program and fix, starts the program
+    /// and applies it; returns the process and the apply result.
+    func buildStartApply(_ bin: String, _ obj: String, function: String) throws -> (LiveProcess, Shell.Result) {
+        let xsp = "\(dir)/\((bin as NSString).lastPathComponent).xsp"
+        let b = try Shell.xsplice(["build", "--binary", bin, "--object", obj, "--function", function, "-o", xsp])
+        guard b.status == 0 else { throw TestFailure("build \(bin): \(b.stderr)") }
+        let p = try LiveProcess(bin, args: [])
+        try p.waitUntilRunning()
+        return (p, try Shell.xsplice(["apply", "--pid", String(p.pid), xsp]))
+    }
+
     @Test func ifuncCallsReachTheImplementationTheTargetChose() throws {
         let xsp = try payload("ifuncs", "fixIfunc")
         let p = try start("ifuncs")
@@ -119,13 +130,8 @@ import Testing
         #expect(cc.status == 0, "\(cc.stderr)")
         for uses in [true, false] {
             let bin = try program(uses ? "usestwice" : "nevertwice", uses: uses)
-            let xsp = "\(dir)/twice-\(uses).xsp"
-            let b = try Shell.xsplice(["build", "--binary", bin, "--object", obj, "--function", "calc", "-o", xsp])
-            #expect(b.status == 0, "\(b.stderr)")
-            let p = try LiveProcess(bin, args: [])
+            let (p, r) = try buildStartApply(bin, obj, function: "calc")
             defer { p.stop() }
-            try p.waitUntilRunning()
-            let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
             if uses {
                 #expect(r.status == 0, "\(r.stderr)")
                 #expect(p.waitForTokens(["calc": "1040"]) == ["calc": "1040"], "\(p.output.suffix(200))")
@@ -158,14 +164,8 @@ import Testing
         let flags = ["-O2", "-g", "-ffunction-sections", "-fstack-protector-strong", "-fcf-protection"]
         #expect(try Shell.run("/usr/bin/gcc", flags + ["-fno-pie", "-no-pie", src, "-o", bin]).status == 0)
         #expect(try Shell.run("/usr/bin/gcc", flags + ["-fPIE", "-c", fix, "-o", obj]).status == 0)
-        let xsp = "\(dir)/canon.xsp"
-        let b = try Shell.xsplice(["build", "--binary", bin, "--object", obj, "--function", "same", "-o", xsp])
-        #expect(b.status == 0, "\(b.stderr)")
-        let p = try LiveProcess(bin, args: [])
+        let (p, r) = try buildStartApply(bin, obj, function: "same")
         defer { p.stop() }
-        try p.waitUntilRunning()
-        #expect(p.waitForTokens(["same": "11"]) == ["same": "11"])
-        let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(p.waitForTokens(["same": "110"]) == ["same": "110"], "\(p.output.suffix(200))")
     }

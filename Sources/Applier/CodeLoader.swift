@@ -59,7 +59,7 @@ enum CodeLoader {
         let base = try store.location() ?? store.create(using: sc, nameBuffer: try sc.scratch(count: 32))
         var loaded = try store.load(at: base)
         if let j = loaded.registry.journal {
-            throw ApplierError.conflict("another operation is pending in this process (\(j.operation)); run `xsplice recover`")
+            throw ApplierError.pendingOperation(j.operation)
         }
         var journal = Journal.fresh(operation, loaded: [])
         func record(_ regions: [Journal.Region], pending: Bool) throws {
@@ -69,14 +69,18 @@ enum CodeLoader {
             try store.save(reg, at: base, readAt: loaded.generation)
             loaded = try store.load(at: base)
         }
+        var outOfMemory = 0
         for c in candidates.prefix(32) {
             try record([.init(address: c, size: size)], pending: true)
+            FaultInjection.point("mapping", target: target.pid)
             let got: UInt64
             do {
                 got = try sc.mmap(address: c, length: size, prot: PROT_READ | PROT_EXEC,
                                   flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x100000 /* MAP_FIXED_NOREPLACE */)
             } catch TargetError.remoteSyscall(_, let r) where r == -Int64(EEXIST) || r == -Int64(ENOMEM) {
-                continue  // taken meanwhile, or no room there: the next candidate
+                // Taken meanwhile, or no room there: the next candidate.
+                if r == -Int64(ENOMEM) { outOfMemory += 1 }
+                continue
             } catch {
                 try? record([], pending: false)
                 throw error
@@ -86,6 +90,11 @@ enum CodeLoader {
             try? sc.munmap(address: got, length: size)
         }
         try record([], pending: false)
+        if outOfMemory > 0 && outOfMemory == min(candidates.count, 32) {
+            // Not a matter of reach: the target may map nothing more.
+            throw TargetError.remoteSyscall(name: "mmap of \(size) bytes for the new code (out of memory, its RLIMIT_AS, "
+                                                + "or vm.max_map_count reached)", result: -Int64(ENOMEM))
+        }
         throw ApplierError.outOfRange(what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
     }
 

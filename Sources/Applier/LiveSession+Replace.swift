@@ -46,7 +46,8 @@ extension LiveSession {
         for (f, e) in zip(p.functions, entries) {
             let st = stateAfterRevert(f, entry: e, old: old, reg: first, verifier: verifier)
             guard f.accepts(st) else {
-                throw ApplierError.conflict("\(f.displayName) would be \(describe(st, first)) once \(old.name) is reverted; \(p.name) accepts \(f.accepts.map(\.description).joined(separator: " or "))")
+                throw ApplierError.notAccepted(payload: p.name, functions: [rejection(f, st, first)],
+                                               when: .afterRevertOf(old.name))
             }
             try Patchability.check(f, entry: e, disassembler: disassembler)
         }
@@ -72,7 +73,8 @@ extension LiveSession {
                 for (i, f) in p.functions.enumerated() {
                     let st = stateAfterRevert(f, entry: entries[i], old: cur, reg: reg, verifier: v)
                     guard f.accepts(st) else {
-                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
+                        throw ApplierError.notAccepted(payload: p.name, functions: [rejection(f, st, reg)],
+                                                       when: .beforeWriting)
                     }
                     // Where OLD sat, NEW inherits what OLD had saved.
                     let inherited = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes

@@ -77,10 +77,10 @@ extension LiveSession {
                   operation: String, mine: Journal?, freeWhenDone: [Journal.Region]) throws -> WindowPlan {
         if let mine {
             guard snap.registry.journal?.nonce == mine.nonce else {
-                throw ApplierError.conflict("another xsplice took over this process's pending operation; nothing was written")
+                throw ApplierError.journalTakenOver(operation: mine.operation)
             }
         } else if let j = snap.registry.journal {
-            throw ApplierError.conflict("an interrupted operation (\(j.operation)) is pending; run `xsplice recover`")
+            throw ApplierError.pendingOperation(j.operation)
         }
         var j = mine ?? Journal.fresh(operation, loaded: [])
         j.committed = true

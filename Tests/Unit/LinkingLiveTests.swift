@@ -77,6 +77,9 @@ import Testing
             let b = bound.first { $0["reference"] as? String == f }
             #expect(b?["kind"] as? String == "ifunc" && b?["module"] as? String == "libc.so.6", "\(f): \(json.stdout)")
             #expect((b?["address"] as? String)?.hasPrefix("0x7") == true, "\(f): \(json.stdout)")
+            // An implementation (named from libc's debug file when installed), not the IFUNC itself.
+            let def = b?["definition"] as? String ?? ""
+            #expect(def.hasPrefix("__") || def.hasPrefix("libc.so.6+0x"), "\(f): \(json.stdout)")
         }
         let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
         #expect(r.status == 0, "\(r.stderr)")

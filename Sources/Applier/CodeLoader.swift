@@ -24,7 +24,7 @@ enum CodeLoader {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
         // Every reference is bound before anything is mapped: a payload that cannot bind changes nothing.
-        let bindings = try Linker(payload: payload, module: module, memory: target, allModules: { try target.modules() }).bind()
+        let bindings = try Linker(payload: payload, module: module, memory: target, pid: target.pid, allModules: { try target.modules() }).bind()
         let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase, journal) = try target.withSyscalls { sc in
@@ -69,14 +69,18 @@ enum CodeLoader {
             try store.save(reg, at: base, readAt: loaded.generation)
             loaded = try store.load(at: base)
         }
+        var outOfMemory = 0
         for c in candidates.prefix(32) {
             try record([.init(address: c, size: size)], pending: true)
+            FaultInjection.point("mapping", target: target.pid)
             let got: UInt64
             do {
                 got = try sc.mmap(address: c, length: size, prot: PROT_READ | PROT_EXEC,
                                   flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x100000 /* MAP_FIXED_NOREPLACE */)
             } catch TargetError.remoteSyscall(_, let r) where r == -Int64(EEXIST) || r == -Int64(ENOMEM) {
-                continue  // taken meanwhile, or no room there: the next candidate
+                // Taken meanwhile, or no room there: the next candidate.
+                if r == -Int64(ENOMEM) { outOfMemory += 1 }
+                continue
             } catch {
                 try? record([], pending: false)
                 throw error
@@ -86,6 +90,11 @@ enum CodeLoader {
             try? sc.munmap(address: got, length: size)
         }
         try record([], pending: false)
+        if outOfMemory > 0 && outOfMemory == min(candidates.count, 32) {
+            // Not a matter of reach: the target may map nothing more.
+            throw TargetError.remoteSyscall(name: "mmap of \(size) bytes for the new code (out of memory, its RLIMIT_AS, "
+                                                + "or vm.max_map_count reached)", result: -Int64(ENOMEM))
+        }
         throw ApplierError.outOfRange(what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
     }
 

@@ -5,6 +5,7 @@ import Foundation
 /// with SIGKILL on reaching it, exactly as an operator's `kill -9` would.
 ///
 /// Points, in the order an operation reaches them:
+/// `mapping` (the code region recorded in the journal, not yet mapped),
 /// `mapped` (the code region recorded in the journal and mapped, nothing
 /// written into it), `loaded` (code written, before the stop window),
 /// `journaled` (inside the window, the writes recorded, none made),
@@ -20,7 +21,7 @@ import Foundation
 /// A release build compiles `point` to nothing, so the production binary
 /// reads neither variable and holds neither name.
 public enum FaultInjection {
-    public static let points = ["mapped", "loaded", "journaled", "wrote-one", "wrote-all", "committed", "resumed"]
+    public static let points = ["mapping", "mapped", "loaded", "journaled", "wrote-one", "wrote-all", "committed", "resumed"]
 
     #if XSPLICE_FAULTS
     /// Whether this build honours the variables.

@@ -45,7 +45,13 @@ public final class LiveSession {
     /// to be half-patched.
     func whileAlive<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch {
-            if !target.isAlive { throw TargetError.exited(pid: target.pid, detail: "it ended during \(what) (\(error))") }
+            if !target.isAlive {
+                // A write that could not be finished or undone in a process
+                // that is gone leaves nothing inconsistent: say only what failed.
+                let why: String
+                if case ApplierError.inconsistent = error { why = "" } else { why = " (\(error))" }
+                throw TargetError.exited(pid: target.pid, detail: "it ended during \(what)\(why)")
+            }
             throw error
         }
     }
@@ -66,8 +72,10 @@ public final class LiveSession {
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
-            return result("apply", "would apply (dry run, nothing written)", file,
-                          report.functions.map { row($0, after: "applied(\(p.name))") })
+            var r = result("apply", "would apply (dry run, nothing written)", file,
+                           report.functions.map { row($0, after: "applied(\(p.name))") })
+            r.bindings = try bindings(p, module: module)
+            return r
         }
 
         let code = try CodeLoader.load(p, module: module, target: target, operation: "apply \(p.name)")

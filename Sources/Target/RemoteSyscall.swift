@@ -55,17 +55,19 @@ public struct RemoteSyscaller: SyscallPort {
         regs.orig_rax = UInt64.max
         var result: Int64 = 0
         var failure: Error?
+        let deadline = Clock.nowMicros() + UInt64(timeoutSeconds * 1_000_000)
         do {
             // Blocked signals stay queued, siginfo and all, for the thread
             // (or go to another one) instead of stopping this one.
             try world.setSignalMask(thread, ~UInt64(0))
             try world.setRegisters(thread, regs)
-            try world.stepOver(thread, deadline: Clock.nowMicros() + UInt64(timeoutSeconds * 1_000_000))
+            try world.stepOver(thread, deadline: deadline)
             result = Int64(bitPattern: try world.registers(thread).rax)
         } catch { failure = error }
         // Restore even after a failure: the thread must find its world as it left it.
         try world.setRegisters(thread, saved)
         try world.setSignalMask(thread, savedMask)
+        if failure == nil { try world.park(thread, deadline: deadline + 1_000_000) }
         if let failure { throw failure }
         if result < 0 && result > -4096 { throw TargetError.remoteSyscall(name: name, result: result) }
         return result

@@ -8,12 +8,15 @@ import Glibc
 public final class StoppedWorld: ThreadStop {
     public let pid: Int32
     /// Stopped threads, in the order they stopped.
-    public private(set) var threads: [Int32] = []
+    public internal(set) var threads: [Int32] = []
     /// Signals that arrived while stopping; re-delivered on resume.
-    private var pendingSignals: [Int32: Int32] = [:]
+    var pendingSignals: [Int32: Int32] = [:]
     /// The siginfo of each held signal, as PTRACE_GETSIGINFO gave it.
-    private var heldInfo: [Int32: [UInt8]] = [:]
-    private var attached: Set<Int32> = []
+    var heldInfo: [Int32: [UInt8]] = [:]
+    /// Threads resumed since their held signal stopped them: PTRACE_DETACH
+    /// can no longer deliver it, so `resume()` queues it again first.
+    var movedOn: Set<Int32> = []
+    var attached: Set<Int32> = []
     public private(set) var firstStopMicros: UInt64 = 0
     public private(set) var resumedMicros: UInt64 = 0
     private var resumed = false
@@ -155,74 +158,14 @@ public final class StoppedWorld: ThreadStop {
         guard xs_setregs(tid, &copy) == 0 else { throw TargetError.ptrace(op: "SETREGS", tid: tid, errno: errno) }
     }
 
-    /// The signal mask of a stopped thread (PTRACE_GETSIGMASK).
-    public func signalMask(_ tid: Int32) throws -> UInt64 {
-        var mask: UInt64 = 0
-        let r = withUnsafeMutablePointer(to: &mask) { xs_ptrace(0x420a, tid, 8, UInt(bitPattern: $0)) }
-        guard r == 0 else { throw TargetError.ptrace(op: "GETSIGMASK", tid: tid, errno: errno) }
-        return mask
-    }
-
-    public func setSignalMask(_ tid: Int32, _ mask: UInt64) throws {
-        var m = mask
-        let r = withUnsafeMutablePointer(to: &m) { xs_ptrace(0x420b, tid, 8, UInt(bitPattern: $0)) }
-        guard r == 0 else { throw TargetError.ptrace(op: "SETSIGMASK", tid: tid, errno: errno) }
-    }
-
-    /// Single-steps a stopped thread over the instruction at its rip (a
-    /// `syscall`) and waits for the trap that follows it. Its signals are
-    /// blocked meanwhile; one that cannot be (SIGSTOP, a fault) is held with
-    /// its siginfo for `resume()`, never dropped.
-    func stepOver(_ tid: Int32, deadline: UInt64) throws {
-        let began = Clock.nowMicros()
-        guard xs_ptrace(9 /* PTRACE_SINGLESTEP */, tid, 0, 0) == 0 else {
-            throw TargetError.ptrace(op: "SINGLESTEP", tid: tid, errno: errno)
-        }
-        while true {
-            var status: Int32 = 0
-            let r = xs_waitpid_all(tid, &status, 1)
-            if r == 0 || (r < 0 && errno == EINTR) {
-                let now = Clock.nowMicros()
-                guard now < deadline else {
-                    _ = xs_interrupt(tid)
-                    throw TargetError.timeout(what: "a remote system call in thread \(tid)", seconds: Double(now - began) / 1e6)
-                }
-                sched_yield()
-                continue
-            }
-            guard r == tid else { throw TargetError.ptrace(op: "waitpid", tid: tid, errno: errno) }
-            if xs_wifexited(status) != 0 || xs_wifsignaled(status) != 0 {
-                attached.remove(tid)
-                threads.removeAll { $0 == tid }
-                throw TargetError.exited(pid: pid, detail: "thread \(tid) ended during a remote system call")
-            }
-            let sig = xs_wstopsig(status)
-            if xs_ptrace_event(status) == 0 && sig == SIGTRAP { return }
-            if xs_ptrace_event(status) == 0 && sig != SIGSTOP && pendingSignals[tid] == nil {
-                hold(sig, of: tid)
-            }
-            // Not stepped yet (a stop came first): step again from where it is.
-            guard xs_ptrace(9, tid, 0, 0) == 0 else { throw TargetError.ptrace(op: "SINGLESTEP", tid: tid, errno: errno) }
-        }
-    }
-
-    /// Keeps a signal that stopped a thread, with its siginfo, so `resume()`
-    /// delivers exactly it (PTRACE_SETSIGINFO, then PTRACE_DETACH with it).
-    private func hold(_ sig: Int32, of tid: Int32) {
-        pendingSignals[tid] = sig
-        var info = [UInt8](repeating: 0, count: 128)
-        let r = info.withUnsafeMutableBytes { xs_ptrace(0x4202 /* GETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress)) }
-        if r == 0 { heldInfo[tid] = info }
-    }
-
     /// Lets every thread go, re-delivering held signals. Safe to call twice.
     public func resume() {
         guard !resumed else { return }
         resumed = true
         for tid in attached {
-            let sig = pendingSignals[tid] ?? 0
-            // The stop the thread is in now may not be the one the signal
-            // came with: give the kernel its siginfo back, or it would
+            var sig = pendingSignals[tid] ?? 0
+            if sig != 0 && movedOn.contains(tid) { sig = requeue(sig, tid: tid) }
+            // Give the kernel the signal's own siginfo back, or it would
             // deliver a bare SI_USER signal instead.
             if sig != 0, var info = heldInfo[tid] {
                 _ = info.withUnsafeMutableBytes { xs_ptrace(0x4203 /* SETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress)) }

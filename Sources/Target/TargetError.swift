@@ -6,6 +6,8 @@ import Glibc
 public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
     case noSuchProcess(Int32)
     case permission(pid: Int32, what: String)
+    /// /proc/PID/map_files needs CAP_SYS_ADMIN, even for the process's owner.
+    case mapFilesDenied(pid: Int32)
     case alreadyTraced(pid: Int32, tracer: Int32)
     case io(what: String, address: UInt64, count: Int, reason: String)
     case moduleNotLoaded(String, loaded: [String])
@@ -27,6 +29,9 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "no process with PID \(pid); check the PID (it may have exited)"
         case let .permission(pid, what):
             return "not permitted to \(what) process \(pid); run as root or as the process owner, and check /proc/sys/kernel/yama/ptrace_scope"
+        case let .mapFilesDenied(pid):
+            return "not permitted to read the files process \(pid) maps: /proc/\(pid)/map_files needs CAP_SYS_ADMIN, "
+                + "even for the process's owner; run xsplice as root (or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)"
         case let .alreadyTraced(pid, tracer):
             return "process \(pid) is already traced by PID \(tracer) (a debugger?); detach it first"
         case let .io(what, address, count, reason):

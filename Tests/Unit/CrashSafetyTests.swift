@@ -35,7 +35,7 @@ import Testing
         }
         let r = try Shell.xsplice(args, environment: ["XSPLICE_FAULT": point])
         // revert loads no code, so it never reaches "loaded".
-        let reachable = !(op == .revert && ["mapped", "loaded"].contains(point))
+        let reachable = !(op == .revert && ["mapping", "mapped", "loaded"].contains(point))
         if reachable {
             #expect(r.killedBySignal && r.status == SIGKILL, "\(op) at \(point): \(r.status) \(r.stderr)")
         } else {
@@ -56,7 +56,7 @@ import Testing
         // The next command completes the operation or undoes it.
         let rec = try Shell.xsplice("recover", "--pid", h.pid)
         #expect(rec.status == 0, "\(rec.stderr)")
-        let beforeWindow = ["mapped", "loaded"].contains(point)
+        let beforeWindow = ["mapping", "mapped", "loaded"].contains(point)
         let expectedEnd = (op == .apply && beforeWindow) || (op == .replace && beforeWindow) ? before : after
         h.expectOutput(expectedEnd, "after recovery from \(op) at \(point)")
         let list = try h.listJSON()

@@ -1,7 +1,7 @@
 # Operating on a live process safely (issue 10): fork, seccomp, signals.
 # Built the way distributions build programs.
 SAFEOPS_CF := -fstack-protector-strong -fcf-protection -D_FORTIFY_SOURCE=2 -fPIE
-PROGRAMS2 += prefork seccomped sigq
+PROGRAMS2 += prefork seccomped sigq orphaned
 
 prefork_SRCS      := main.c
 prefork_CFLAGS    := $(SAFEOPS_CF)
@@ -18,3 +18,8 @@ sigq_SRCS          := main.c
 sigq_CFLAGS        := $(SAFEOPS_CF)
 sigq_LDFLAGS       := -pie
 sigq_VARIANTS      := fixA
+
+orphaned_SRCS      := main.c
+orphaned_CFLAGS    := $(SAFEOPS_CF)
+orphaned_LDFLAGS   := -pie
+orphaned_VARIANTS  := fixA

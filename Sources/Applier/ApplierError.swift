@@ -87,8 +87,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
     public var exitCode: Int32 {
         switch self {
         case .conflict, .notAccepted, .pendingOperation, .operationInProgress, .journalTakenOver, .journalForeign,
-             .registryWriteUnproven, .foreign, .busy, .notFree, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable,
-             .stalePlan: return 1
+             .registryWriteUnproven, .foreign, .busy, .notFree, .coveredBy, .registryCorrupt, .writeFailed,
+             .notPatchable, .stalePlan: return 1
         case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
         case .inconsistent: return 3
         }

@@ -17,6 +17,9 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
     private var nextFD: Int64 = 3
     /// A thread's registers and stack, for the consistency check.
     var threadPointers = ThreadPointers(instruction: 0, stack: 0)
+    /// Where the thread is seen inside stop windows, when that differs from
+    /// where remote system calls borrow it (a thread that moved between).
+    var stopPointers: ThreadPointers?
     let stackTop: UInt64 = 0x7ffd_0000_0000
 
     init(binary path: String) throws {
@@ -92,7 +95,8 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
     func modules() throws -> [LoadedModule] { module.map { [$0] } ?? [] }
     func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T { try body(Syscalls(process: self)) }
     func stopAll(timeoutSeconds: Double) throws -> any ThreadStop {
-        Stop(pointers: [4242: threadPointers].merging(parked.map { [4243: $0] } ?? [:]) { a, _ in a })
+        let main = stopPointers ?? threadPointers
+        return Stop(pointers: [4242: main].merging(parked.map { [4243: $0] } ?? [:]) { a, _ in a })
     }
 
     /// A second thread, when one is parked somewhere (see `Disturber`).

@@ -15,7 +15,8 @@ enum Patchability {
         // function at the very top of the address space is no function.
         let (hi, overflow) = site.patchAddress.addingReportingOverflow(UInt64(Trampoline.jumpSize))
         guard !overflow else {
-            throw ApplierError.notPatchable(function: f.displayName, reason: "its address 0x\(String(entry, radix: 16)) is out of range")
+            throw ApplierError.notPatchable(function: f.displayName,
+                                            reason: "its address 0x\(String(entry, radix: 16)) is out of range")
         }
         let lo = site.patchAddress + 1
         for insn in disassembler.decode(f.oldBytes, at: entry) {

@@ -42,7 +42,9 @@ struct ByteOracle {
             }
             var relocated = Set<Int>()
             for r in section.relocations { for i in 0..<r.type.width { relocated.insert(Int(r.offset) + i) } }
-            let same = zip(section.bytes, code).enumerated().allSatisfy { i, pair in relocated.contains(i) || pair.0 == pair.1 }
+            let same = zip(section.bytes, code).enumerated().allSatisfy { i, pair in
+                relocated.contains(i) || pair.0 == pair.1
+            }
             if !same { out.append("\(key): applied(\(state)), but its jump does not reach \(state)'s code") }
         }
         return out

@@ -42,7 +42,9 @@ struct PatchModel: Equatable {
     func verdict(_ p: PayloadSpec) -> Verdict {
         if p.functions.allSatisfy({ state($0) == p.name }) { return .applied }
         if applied.contains(p.name),
-           p.functions.allSatisfy({ !tampered.contains($0) && (stacks[$0]?.contains(p.name) ?? false) }) { return .applied }
+           p.functions.allSatisfy({ !tampered.contains($0) && (stacks[$0]?.contains(p.name) ?? false) }) {
+            return .applied
+        }
         if p.functions.allSatisfy({ p.accepts[$0]?.contains(state($0)) ?? false }) { return .applicable }
         return .conflict
     }
@@ -69,7 +71,9 @@ struct PatchModel: Equatable {
     mutating func replace(_ old: PayloadSpec, _ new: PayloadSpec) -> Int32 {
         guard applied.contains(old.name) else { return 2 }
         guard old.name != new.name else { return 2 }
-        guard old.functions.allSatisfy({ state($0) == old.name }), !touchesBusy(old), !touchesBusy(new) else { return 1 }
+        guard old.functions.allSatisfy({ state($0) == old.name }), !touchesBusy(old), !touchesBusy(new) else {
+            return 1
+        }
         var after = self
         for f in old.functions { after.stacks[f]?.removeLast() }
         after.applied.removeAll { $0 == old.name }

@@ -45,12 +45,3 @@ struct CodeLayout {
 
     var pageRoundedSize: UInt64 { UInt64((size + 4095) / 4096 * 4096) }
 }
-
-extension RelocationTarget: Hashable {
-    public func hash(into h: inout Hasher) {
-        switch self {
-        case let .section(i): h.combine(0); h.combine(i)
-        case let .symbol(n, f): h.combine(1); h.combine(n); h.combine(f)
-        }
-    }
-}

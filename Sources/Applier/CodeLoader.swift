@@ -1,5 +1,6 @@
 import Glibc
 import Hash
+import Link
 import Payload
 import Target
 
@@ -10,38 +11,26 @@ struct LoadedCode {
     let registryBase: UInt64
     /// Per payload function: where its replacement starts, its size and hash.
     let replacements: [(address: UInt64, size: UInt64, hash: Digest)]
+    /// The pending operation, recorded before the region was mapped.
+    let journal: Journal
 }
 
 /// Maps, fills and unmaps code regions. Only one thread is stopped while the
 /// region is mapped; the code is written while the process runs, since
 /// nothing can reach it before the entry jumps exist.
 enum CodeLoader {
-    static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl) throws -> LoadedCode {
+    static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl,
+                     operation: String) throws -> LoadedCode {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
-        let relocator = Relocator(payload: payload, layout: layout, module: module, allModules: { try target.modules() })
-        try relocator.checkSymbols()
-        let store = RegistryStore(target: target)
+        // Every reference is bound before anything is mapped: a payload that cannot bind changes nothing.
+        let bindings = try Linker(payload: payload, module: module, memory: target, pid: target.pid, allModules: { try target.modules() }).bind()
+        let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
-        let (region, registryBase) = try target.withSyscalls { sc -> (UInt64, UInt64) in
-            var region: UInt64?
-            for c in candidates.prefix(32) {
-                guard let got = try? sc.mmap(address: c, length: size, prot: PROT_READ | PROT_EXEC,
-                                             flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x100000 /* MAP_FIXED_NOREPLACE */) else { continue }
-                if got == c { region = got; break }
-                try? sc.munmap(address: got, length: size)
-            }
-            guard let region else {
-                throw ApplierError.outOfRange(what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
-            }
-            do {
-                let reg = try store.location() ?? store.create(using: sc, nameBuffer: region)
-                return (region, reg)
-            } catch {
-                try? sc.munmap(address: region, length: size)
-                throw error
-            }
+        let (region, registryBase, journal) = try target.withSyscalls { sc in
+            try map(size, at: candidates, module: module, target: target, sc: sc, operation: operation)
         }
+        FaultInjection.point("mapped", target: target.pid)
         do {
             let image = try relocator.image(at: region)
             try target.write(region, bytes: image)
@@ -54,11 +43,59 @@ enum CodeLoader {
                 let n = payload.sections[i].bytes.count
                 return (region + UInt64(o), UInt64(n), try SHA256.hash(image[o..<(o + n)]))
             }
-            return LoadedCode(region: region, size: size, registryBase: registryBase, replacements: reps)
+            return LoadedCode(region: region, size: size, registryBase: registryBase, replacements: reps, journal: journal)
         } catch {
             unload(region: region, size: size, target: target)
             throw error
         }
+    }
+
+    /// Maps `size` bytes at the first free candidate. Each candidate is in
+    /// the journal before it is mapped, so an xsplice killed in between
+    /// leaves a region that `recover` finds and frees, never a leak.
+    private static func map(_ size: UInt64, at candidates: [UInt64], module: LoadedModule, target: any ProcessControl,
+                            sc: any SyscallPort, operation: String) throws -> (UInt64, UInt64, Journal) {
+        let store = RegistryStore(target: target)
+        let base = try store.location() ?? store.create(using: sc, nameBuffer: try sc.scratch(count: 32))
+        var loaded = try store.load(at: base)
+        if let j = loaded.registry.journal {
+            throw ApplierError.pendingOperation(j.operation)
+        }
+        var journal = Journal.fresh(operation, loaded: [])
+        func record(_ regions: [Journal.Region], pending: Bool) throws {
+            var reg = loaded.registry
+            journal.freeIfAbandoned = regions
+            reg.journal = pending ? journal : nil
+            try store.save(reg, at: base, readAt: loaded.generation)
+            loaded = try store.load(at: base)
+        }
+        var outOfMemory = 0
+        for c in candidates.prefix(32) {
+            try record([.init(address: c, size: size)], pending: true)
+            FaultInjection.point("mapping", target: target.pid)
+            let got: UInt64
+            do {
+                got = try sc.mmap(address: c, length: size, prot: PROT_READ | PROT_EXEC,
+                                  flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x100000 /* MAP_FIXED_NOREPLACE */)
+            } catch TargetError.remoteSyscall(_, let r) where r == -Int64(EEXIST) || r == -Int64(ENOMEM) {
+                // Taken meanwhile, or no room there: the next candidate.
+                if r == -Int64(ENOMEM) { outOfMemory += 1 }
+                continue
+            } catch {
+                try? record([], pending: false)
+                throw error
+            }
+            if got == c { return (c, base, journal) }
+            // A kernel without MAP_FIXED_NOREPLACE treats it as a hint.
+            try? sc.munmap(address: got, length: size)
+        }
+        try record([], pending: false)
+        if outOfMemory > 0 && outOfMemory == min(candidates.count, 32) {
+            // Not a matter of reach: the target may map nothing more.
+            throw TargetError.remoteSyscall(name: "mmap of \(size) bytes for the new code (out of memory, its RLIMIT_AS, "
+                                                + "or vm.max_map_count reached)", result: -Int64(ENOMEM))
+        }
+        throw ApplierError.outOfRange(what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
     }
 
     /// Frees a region once nothing can run in it. A failure leaks the

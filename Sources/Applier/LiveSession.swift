@@ -10,6 +10,8 @@ public final class LiveSession {
     public let target: any ProcessControl
     let store: RegistryStore
     let disassembler: Disassembler
+    /// True while this session holds the process's operator lock.
+    var holdsLock = false
 
     public convenience init(pid: Int32) throws {
         try self.init(target: try ProcessTarget(pid: pid))
@@ -33,7 +35,9 @@ public final class LiveSession {
     // MARK: apply
 
     public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false) throws -> OperationResult {
-        try whileAlive("apply") { try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun) }
+        try exclusively(timeoutSeconds, unless: dryRun) {
+            try whileAlive("apply") { try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun) }
+        }
     }
 
     /// A target that dies mid-operation makes every later step fail; report
@@ -41,7 +45,13 @@ public final class LiveSession {
     /// to be half-patched.
     func whileAlive<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch {
-            if !target.isAlive { throw TargetError.exited(pid: target.pid, detail: "it ended during \(what) (\(error))") }
+            if !target.isAlive {
+                // A write that could not be finished or undone in a process
+                // that is gone leaves nothing inconsistent: say only what failed.
+                let why: String
+                if case ApplierError.inconsistent = error { why = "" } else { why = " (\(error))" }
+                throw TargetError.exited(pid: target.pid, detail: "it ended during \(what)\(why)")
+            }
             throw error
         }
     }
@@ -50,24 +60,28 @@ public final class LiveSession {
         let p = file.payload
         // A bad module is bad input, found before anything is judged.
         let module = try singleModule(p)
-        if !dryRun { try recover(timeoutSeconds: timeoutSeconds) }
+        if !dryRun { try recoverPending(timeoutSeconds: timeoutSeconds) }
         let registry = try self.registry()
         let report = Verifier(target: target, registry: registry).verify(file)
         if report.verdict == .applied, registry.records.contains(where: { $0.id == file.id }) {
             return result("apply", "already applied", file, report.functions.map { row($0, after: "applied(\(p.name))") })
         }
-        guard report.verdict == .applicable else { throw ApplierError.conflict(Self.explain(report)) }
+        guard report.verdict == .applicable else {
+            throw ApplierError.notAccepted(payload: p.name, functions: Self.rejections(report), when: .beforeLoading)
+        }
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
-            return result("apply", "would apply (dry run, nothing written)", file,
-                          report.functions.map { row($0, after: "applied(\(p.name))") })
+            var r = result("apply", "would apply (dry run, nothing written)", file,
+                           report.functions.map { row($0, after: "applied(\(p.name))") })
+            r.bindings = try bindings(p, module: module)
+            return r
         }
 
-        let code = try CodeLoader.load(p, module: module, target: target)
+        let code = try CodeLoader.load(p, module: module, target: target, operation: "apply \(p.name)")
         var journal: Journal?
         do {
-            journal = try recordLoaded("apply \(p.name)", code: code)
+            journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in
@@ -82,7 +96,8 @@ public final class LiveSession {
                 for (i, f) in p.functions.enumerated() {
                     let st = v.state(of: f).state
                     guard f.accepts(st) else {
-                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
+                        throw ApplierError.notAccepted(payload: p.name, functions: [rejection(f, st, snap.registry)],
+                                                       when: .beforeWriting)
                     }
                     sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
                                               registry: snap.registry, writer: &writer, guards: &guards))
@@ -118,14 +133,21 @@ public final class LiveSession {
         zip(functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
     }
 
-    static func explain(_ r: PayloadReport) -> String {
-        let bad = r.functions.filter { !$0.accepted }.map { row -> String in
-            var s = "\(row.function.displayName) is \(row.stateName.map { "applied(\($0))" } ?? row.state.description)"
-            if case let .foreign(why) = row.state { s += " (\(why))" }
-            s += ", accepted: \(row.function.accepts.map(\.description).joined(separator: " or "))"
-            return s
+    /// The functions of a report whose state the payload does not accept.
+    static func rejections(_ r: PayloadReport) -> [ApplierError.Rejection] {
+        r.functions.filter { !$0.accepted }.map { row in
+            var reason: ForeignReason?
+            if case let .foreign(why) = row.state { reason = why }
+            return .init(function: row.function.displayName,
+                         found: row.stateName.map { "applied(\($0))" } ?? row.state.description,
+                         reason: reason, accepted: row.function.accepts.map(\.description))
         }
-        return "payload \(r.name): " + bad.joined(separator: "; ")
+    }
+
+    func rejection(_ f: FunctionPatch, _ st: FunctionState, _ reg: Registry) -> ApplierError.Rejection {
+        var reason: ForeignReason?
+        if case let .foreign(why) = st { reason = why }
+        return .init(function: f.displayName, found: describe(st, reg), reason: reason, accepted: f.accepts.map(\.description))
     }
 
     func describe(_ st: FunctionState, _ reg: Registry) -> String {

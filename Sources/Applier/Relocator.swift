@@ -1,15 +1,14 @@
 import Hash
+import Link
 import Payload
 import Target
 
 /// Turns a payload's sections into the exact bytes of its code region at a
-/// given address, resolving symbols against the live modules.
+/// given address, from the bindings the linker chose for its symbols.
 struct Relocator {
     let payload: Payload
     let layout: CodeLayout
-    let module: LoadedModule
-    /// Every loaded module, parsed only if a symbol is not in `module`.
-    let allModules: () throws -> [LoadedModule]
+    let bindings: [RelocationTarget: Binding]
 
     /// The region image, ready to be written at `base`.
     func image(at base: UInt64) throws -> [UInt8] {
@@ -33,27 +32,10 @@ struct Relocator {
         return out
     }
 
-    /// Resolves every symbol once, before anything is mapped in the target,
-    /// so a payload naming a missing symbol changes nothing.
-    func checkSymbols() throws {
-        for s in payload.sections {
-            for r in s.relocations {
-                if case .symbol = r.target { _ = try address(of: r.target, base: 0) }
-            }
-        }
-    }
-
     func address(of target: RelocationTarget, base: UInt64) throws -> UInt64 {
-        switch target {
-        case let .section(i):
-            return base + UInt64(layout.sectionOffsets[Int(i)])
-        case let .symbol(name, file):
-            if let s = module.symbol(named: name, file: file) { return module.liveAddress(s.value) }
-            for m in try allModules() {
-                if let s = m.exportedSymbol(named: name) { return m.liveAddress(s.value) }
-            }
-            throw ApplierError.unresolved(symbol: file.isEmpty ? name : "\(file):\(name)", module: module.isMain ? "" : module.soname)
-        }
+        if case let .section(i) = target { return base + UInt64(layout.sectionOffsets[Int(i)]) }
+        guard let b = bindings[target] else { throw ApplierError.unresolved(symbol: target.description, module: "") }
+        return b.address
     }
 
     private func value(of r: PayloadRelocation, place: UInt64, base: UInt64, image: inout [UInt8]) throws -> UInt64 {

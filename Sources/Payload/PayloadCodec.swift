@@ -35,7 +35,7 @@ public struct TrailerRecord: Sendable, Equatable {
 /// The versioned canonical binary encoding (docs/payload-format.md).
 public enum PayloadCodec {
     public static let magic: [UInt8] = Array("XSPLICE".utf8) + [0]
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
 
     // MARK: encoding
 
@@ -76,6 +76,11 @@ public enum PayloadCodec {
                     w.u8(2)
                     w.string(name)
                     w.string(file)
+                case let .internal(name, file, address):
+                    w.u8(3)
+                    w.string(name)
+                    w.string(file)
+                    w.u64(address)
                 }
             }
         }
@@ -145,7 +150,11 @@ public enum PayloadCodec {
     static func decodeBody(_ bytes: [UInt8]) throws(PayloadError) -> Payload {
         var r = ByteReader(bytes)
         let name = try r.string("payload name")
-        // A section needs at least 21 bytes even when empty; a function 53.
+        // Lower bounds on each element's encoding, so that a count cannot
+        // claim more elements than the bytes left could hold: a section
+        // takes at least 17 bytes (name, kind, alignment, bytes, relocation
+        // count), a relocation 25, a function 68 (four strings, address,
+        // old bytes, SHA-256, pre-state count, section index).
         let nSections = try r.count("section count", limit: PayloadLimits.maxSections, minElement: 17)
         var sections: [LoadSection] = []
         sections.reserveCapacity(nSections)
@@ -177,14 +186,19 @@ public enum PayloadCodec {
                     let n = try r.string("\(rf()).symbol")
                     let file = try r.string("\(rf()).symbol file")
                     target = .symbol(name: n, file: file)
+                case 3:
+                    let n = try r.string("\(rf()).symbol")
+                    let file = try r.string("\(rf()).symbol file")
+                    target = .internal(name: n, file: file, address: try r.u64("\(rf()).symbol address"))
                 default:
-                    throw .invalid(field: "\(rf()).target kind", reason: "expected 1 (section) or 2 (symbol), found \(tk)")
+                    throw .invalid(field: "\(rf()).target kind",
+                                   reason: "expected 1 (section), 2 (symbol) or 3 (module-internal), found \(tk)")
                 }
                 rels.append(PayloadRelocation(offset: off, type: type, addend: addend, target: target))
             }
             sections.append(LoadSection(name: sname, kind: kind, alignment: align, bytes: data, relocations: rels))
         }
-        let nFunctions = try r.count("function count", limit: PayloadLimits.maxFunctions, minElement: 61)
+        let nFunctions = try r.count("function count", limit: PayloadLimits.maxFunctions, minElement: 68)
         var functions: [FunctionPatch] = []
         functions.reserveCapacity(nFunctions)
         for i in 0..<nFunctions {

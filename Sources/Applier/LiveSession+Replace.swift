@@ -27,13 +27,17 @@ extension LiveSession {
 
     /// Reverts OLD and applies NEW in one stop window: no moment has neither
     /// active, and no moment has a half state.
-    public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5) throws -> OperationResult {
+    public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5,
+                        waitReturn: Bool = false) throws -> OperationResult {
         try exclusively(timeoutSeconds) {
-            try whileAlive("replace") { try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds) }
+            try whileAlive("replace") {
+                try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
+            }
         }
     }
 
-    func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double) throws -> OperationResult {
+    func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double,
+                          waitReturn: Bool = false) throws -> OperationResult {
         let p = file.payload
         let module = try singleModule(p)
         try recoverPending(timeoutSeconds: timeoutSeconds)
@@ -53,11 +57,14 @@ extension LiveSession {
         }
         let code = try CodeLoader.load(p, module: module, target: target, operation: "replace \(old.name) with \(p.name)")
         var journal: Journal?
+        let waiter = waitReturn ? returnWaiter {
+            self.functionRanges(of: old) + Self.busyRanges(p.functions, at: entries)
+        } : nil
         do {
             journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + Self.busyRanges(p.functions, at: entries)
-            }) { () -> (WindowPlan, [OperationResult.Function]) in
+            }, waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
                 let snap = try snapshot(at: code.registryBase)
                 let reg = snap.registry
                 guard let cur = reg.records.first(where: { $0.id == old.id }) else {
@@ -107,6 +114,7 @@ extension LiveSession {
             var r = result("replace", "replaced", file, rows, outcome)
             r.replaced = old.name
             r.region = hex(code.region)
+            r.waited = waiter?.summary
             return r
         } catch {
             abandon(journal, code: code)

@@ -34,9 +34,12 @@ public final class LiveSession {
 
     // MARK: apply
 
-    public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false) throws -> OperationResult {
+    public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false,
+                      waitReturn: Bool = false) throws -> OperationResult {
         try exclusively(timeoutSeconds, unless: dryRun) {
-            try whileAlive("apply") { try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun) }
+            try whileAlive("apply") {
+                try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun, waitReturn: waitReturn)
+            }
         }
     }
 
@@ -56,7 +59,8 @@ public final class LiveSession {
         }
     }
 
-    func applyUnguarded(_ file: PayloadFile, timeoutSeconds: Double, dryRun: Bool) throws -> OperationResult {
+    func applyUnguarded(_ file: PayloadFile, timeoutSeconds: Double, dryRun: Bool,
+                        waitReturn: Bool = false) throws -> OperationResult {
         let p = file.payload
         // A bad module is bad input, found before anything is judged.
         let module = try singleModule(p)
@@ -80,11 +84,12 @@ public final class LiveSession {
 
         let code = try CodeLoader.load(p, module: module, target: target, operation: "apply \(p.name)")
         var journal: Journal?
+        let waiter = waitReturn ? returnWaiter { Self.busyRanges(p.functions, at: entries) } : nil
         do {
             journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 Self.busyRanges(p.functions, at: entries)
-            }) { () -> (WindowPlan, [OperationResult.Function]) in
+            }, waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
                 // Everything but the comparison and the writes happens here,
                 // before the threads are stopped.
                 let snap = try snapshot(at: code.registryBase)
@@ -112,6 +117,7 @@ public final class LiveSession {
             FaultInjection.point("resumed", target: target.pid)
             var r = result("apply", "applied", file, rows, outcome)
             r.region = hex(code.region)
+            r.waited = waiter?.summary
             return r
         } catch {
             abandon(journal, code: code)

@@ -112,14 +112,15 @@ extension LiveSession {
     /// target is not what the plan was made from (another operator acted in
     /// between), the threads go again and the operation is judged afresh
     /// from what is there now, a few times at most.
-    func runPlanned<R>(timeoutSeconds: Double, busy: () throws -> [BusyRange],
+    func runPlanned<R>(timeoutSeconds: Double, busy: () throws -> [BusyRange], waiter: ReturnWaiter? = nil,
                        plan: () throws -> (WindowPlan, R)) throws -> (StopWindow.Outcome<Journal?>, R) {
         var tries = 0
         while true {
             tries += 1
             var (p, extra) = try plan()
             do {
-                let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: busy) { _ in
+                let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: busy,
+                                                 waiter: waiter) { _ in
                     try execute(&p)
                 }
                 return (outcome, extra)

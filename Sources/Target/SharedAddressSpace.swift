@@ -51,7 +51,7 @@ public enum SharedAddressSpace {
             // init or another namespace's task may deny. Memory shared with
             // the target has the target's size: a different size clears it.
             if e == EPERM || e == EACCES {
-                if size == nil { size = mappedPages(pid) }
+                if size == nil { size = mappedPages(reference) }
                 let theirs = mappedPages(other)
                 if theirs == nil && access("/proc/\(other)", F_OK) != 0 { continue }
                 if let size, let theirs, theirs != size { continue }

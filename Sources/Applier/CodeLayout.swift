@@ -10,8 +10,14 @@ struct CodeLayout {
     /// One stub per distinct PLT32 symbol, used only if the symbol is far.
     var stubOffsets: [RelocationTarget: Int] = [:]
     var size: Int = 0
+    /// The unwind section, if the payload has one.
+    var unwindOffset: Int?
+    /// A page of its own, mapped writable, for the unwinder's record of the
+    /// registered frames (libgcc's `struct object`, which it writes to).
+    var unwindObjectOffset: Int?
 
     static let stubSize = 16  // jmp *0(%rip); .quad target; padding
+    static let page = 4096
 
     init(_ payload: Payload) {
         var cursor = 0
@@ -27,6 +33,10 @@ struct CodeLayout {
                 switch r.type {
                 case .gotpcrel, .gotpcrelx, .rexGotpcrelx:
                     if gotOffsets[r.target] == nil { gotOffsets[r.target] = cursor; cursor += 8 }
+                case .pc32:
+                    // A slot in case the symbol is out of rel32 reach and the
+                    // reference is a `lea` the Relocator can turn into a load.
+                    if case .symbol = r.target, gotOffsets[r.target] == nil { gotOffsets[r.target] = cursor; cursor += 8 }
                 default: break
                 }
             }
@@ -39,6 +49,12 @@ struct CodeLayout {
                     cursor += Self.stubSize
                 }
             }
+        }
+        if let u = payload.sections.firstIndex(where: { $0.kind == .unwindFrames }) {
+            unwindOffset = sectionOffsets[u]
+            cursor = (cursor + Self.page - 1) / Self.page * Self.page
+            unwindObjectOffset = cursor
+            cursor += Self.page
         }
         size = max(cursor, 1)
     }

@@ -10,6 +10,9 @@ struct LoadedCode {
     let registryBase: UInt64
     /// Per payload function: where its replacement starts, its size and hash.
     let replacements: [(address: UInt64, size: UInt64, hash: Digest)]
+    /// The loaded unwind section and the writable room the unwinder needs to
+    /// register it, when the payload has one.
+    let unwind: (frames: UInt64, object: UInt64)?
 }
 
 /// Maps, fills and unmaps code regions. Only one thread is stopped while the
@@ -35,6 +38,13 @@ enum CodeLoader {
                 throw ApplierError.outOfRange(what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
             }
             do {
+                if let o = layout.unwindObjectOffset {
+                    // Over the region's own last page, just mapped: nothing else can be there.
+                    let page = region + UInt64(o)
+                    let got = try sc.mmap(address: page, length: UInt64(CodeLayout.page), prot: PROT_READ | PROT_WRITE,
+                                          flags: MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
+                    guard got == page else { throw ApplierError.writeFailed("the unwinder's page landed at \(hex(got)), not \(hex(page))") }
+                }
                 let reg = try store.location() ?? store.create(using: sc, nameBuffer: region)
                 return (region, reg)
             } catch {
@@ -54,17 +64,27 @@ enum CodeLoader {
                 let n = payload.sections[i].bytes.count
                 return (region + UInt64(o), UInt64(n), try SHA256.hash(image[o..<(o + n)]))
             }
-            return LoadedCode(region: region, size: size, registryBase: registryBase, replacements: reps)
+            let unwind = layout.unwindOffset.flatMap { f in
+                layout.unwindObjectOffset.map { (frames: region + UInt64(f), object: region + UInt64($0)) }
+            }
+            return LoadedCode(region: region, size: size, registryBase: registryBase, replacements: reps, unwind: unwind)
         } catch {
             unload(region: region, size: size, target: target)
             throw error
         }
     }
 
-    /// Frees a region once nothing can run in it. A failure leaks the
-    /// mapping but harms nothing, so it is not an error of the operation.
+    /// Frees a region once nothing can run in it, after taking its unwind
+    /// frames back from the unwinder. A failure leaks the mapping but harms
+    /// nothing, so it is not an error of the operation; frames that could
+    /// not be taken back keep the region mapped.
     @discardableResult
-    static func unload(region: UInt64, size: UInt64, target: any ProcessControl) -> Bool {
-        (try? target.withSyscalls { sc in try sc.munmap(address: region, length: size) }) != nil
+    static func unload(region: UInt64, size: UInt64, unwindFrames: UInt64? = nil, target: any ProcessControl) -> Bool {
+        if let f = unwindFrames, !UnwindRegistrar.deregister(f, target: target) { return false }
+        return (try? target.withSyscalls { sc in try sc.munmap(address: region, length: size) }) != nil
+    }
+
+    static func unload(_ r: Journal.Region, target: any ProcessControl) -> Bool {
+        unload(region: r.address, size: r.size, unwindFrames: r.unwindFrames, target: target)
     }
 }

@@ -21,6 +21,9 @@ public struct Journal: Codable, Sendable, Equatable {
     public struct Region: Codable, Sendable, Equatable {
         public var address: UInt64
         public var size: UInt64
+        /// Its unwind frames, registered with the target's unwinder: taken
+        /// back before the region is freed.
+        public var unwindFrames: UInt64? = nil
     }
 
     public var operation: String

@@ -4,12 +4,12 @@ import Target
 extension LiveSession {
     /// Before the stop window: records the freshly loaded code, so that if
     /// xsplice dies now the next command frees it.
-    func recordLoaded(_ operation: String, code: LoadedCode) throws -> Journal {
+    func recordLoaded(_ operation: String, code: LoadedCode, unwindFrames: UInt64?) throws -> Journal {
         var reg = try store.load(at: code.registryBase).registry
         if let j = reg.journal {
             throw ApplierError.conflict("another operation is pending in this process (\(j.operation)); run `xsplice recover`")
         }
-        let j = Journal.fresh(operation, loaded: [.init(address: code.region, size: code.size)])
+        let j = Journal.fresh(operation, loaded: [.init(address: code.region, size: code.size, unwindFrames: unwindFrames)])
         reg.journal = j
         try store.save(reg, at: code.registryBase)
         FaultInjection.point("loaded", target: target.pid)
@@ -17,8 +17,8 @@ extension LiveSession {
     }
 
     /// On a refusal after loading: frees the code and clears our journal.
-    func abandon(_ journal: Journal?, code: LoadedCode) {
-        CodeLoader.unload(region: code.region, size: code.size, target: target)
+    func abandon(_ journal: Journal?, code: LoadedCode, unwindFrames: UInt64?) {
+        CodeLoader.unload(region: code.region, size: code.size, unwindFrames: unwindFrames, target: target)
         guard let journal, var reg = try? store.load(at: code.registryBase).registry,
               reg.journal?.nonce == journal.nonce else { return }
         reg.journal = nil
@@ -28,7 +28,7 @@ extension LiveSession {
     /// After the window: frees the old code the journal names, then clears it.
     func finishCleanup(_ cleanup: Journal?, base: UInt64) {
         guard let cleanup else { return }
-        for r in cleanup.freeWhenDone { CodeLoader.unload(region: r.address, size: r.size, target: target) }
+        for r in cleanup.freeWhenDone { CodeLoader.unload(r, target: target) }
         guard var reg = try? store.load(at: base).registry, reg.journal?.nonce == cleanup.nonce else { return }
         reg.journal = nil
         try? store.save(reg, at: base)
@@ -46,7 +46,7 @@ extension LiveSession {
         }
         if !j.committed {
             // No function was touched: only its loaded code is left to free.
-            for r in j.freeIfAbandoned { CodeLoader.unload(region: r.address, size: r.size, target: target) }
+            for r in j.freeIfAbandoned { CodeLoader.unload(r, target: target) }
             var clean = reg
             clean.journal = nil
             try store.save(clean, at: base)
@@ -73,7 +73,7 @@ extension LiveSession {
             try store.save(Registry(records: j.after, journal: nil), at: base)
             return writer.changes.count
         }
-        for r in j.freeWhenDone { CodeLoader.unload(region: r.address, size: r.size, target: target) }
+        for r in j.freeWhenDone { CodeLoader.unload(r, target: target) }
         return "finished the interrupted \(j.operation): \(outcome.value) of \(j.writes.count) writes were missing (pause \(outcome.pauseMicros) us)"
     }
 }

@@ -42,10 +42,11 @@ extension LiveSession {
             }
             try Patchability.check(f, entry: e, disassembler: disassembler)
         }
-        let code = try CodeLoader.load(p, module: module, target: target)
+        let unwinder = try UnwindRegistrar.plan(p, target: target)
+        let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds)
         var journal: Journal?
         do {
-            journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code)
+            journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code, unwindFrames: frames)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in
@@ -81,10 +82,11 @@ extension LiveSession {
                                       before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
                 }
                 let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                             regionAddress: code.region, regionSize: code.size, functions: sites)
+                                             regionAddress: code.region, regionSize: code.size, functions: sites,
+                                             unwindFrames: frames)
                 let plan = try makePlan(snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
                                         operation: "replace \(cur.name) with \(p.name)", mine: journal,
-                                        freeWhenDone: [.init(address: cur.regionAddress, size: cur.regionSize)])
+                                        freeWhenDone: [cur.region])
                 return (plan, rows)
             }
             FaultInjection.point("resumed", target: target.pid)
@@ -94,7 +96,7 @@ extension LiveSession {
             r.region = hex(code.region)
             return r
         } catch {
-            abandon(journal, code: code)
+            abandon(journal, code: code, unwindFrames: frames)
             throw error
         }
     }

@@ -60,14 +60,16 @@ public final class LiveSession {
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
-            return result("apply", "would apply (dry run, nothing written)", file,
+            let unwinder = try UnwindRegistrar.plan(p, target: target)
+            return result("apply", "would apply (dry run, nothing written)" + Self.unwindNote(p, unwinder), file,
                           report.functions.map { row($0, after: "applied(\(p.name))") })
         }
 
-        let code = try CodeLoader.load(p, module: module, target: target)
+        let unwinder = try UnwindRegistrar.plan(p, target: target)
+        let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds)
         var journal: Journal?
         do {
-            journal = try recordLoaded("apply \(p.name)", code: code)
+            journal = try recordLoaded("apply \(p.name)", code: code, unwindFrames: frames)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in
@@ -89,17 +91,18 @@ public final class LiveSession {
                     rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry), after: "applied(\(p.name))"))
                 }
                 let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                             regionAddress: code.region, regionSize: code.size, functions: sites)
+                                             regionAddress: code.region, regionSize: code.size, functions: sites,
+                                             unwindFrames: frames)
                 let plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records + [record],
                                         operation: "apply \(p.name)", mine: journal, freeWhenDone: [])
                 return (plan, rows)
             }
             FaultInjection.point("resumed", target: target.pid)
-            var r = result("apply", "applied", file, rows, outcome)
+            var r = result("apply", "applied" + Self.unwindNote(p, unwinder), file, rows, outcome)
             r.region = hex(code.region)
             return r
         } catch {
-            abandon(journal, code: code)
+            abandon(journal, code: code, unwindFrames: frames)
             throw error
         }
     }

@@ -26,7 +26,7 @@ struct Relocator {
             for r in s.relocations {
                 let place = sectionBase + r.offset
                 let at = layout.sectionOffsets[i] + Int(r.offset)
-                let value = try self.value(of: r, place: place, base: base, image: &out)
+                let value = try self.value(of: r, at: at, place: place, base: base, image: &out)
                 put(&out, at, value, width: r.type.width)
             }
         }
@@ -56,7 +56,7 @@ struct Relocator {
         }
     }
 
-    private func value(of r: PayloadRelocation, place: UInt64, base: UInt64, image: inout [UInt8]) throws -> UInt64 {
+    private func value(of r: PayloadRelocation, at: Int, place: UInt64, base: UInt64, image: inout [UInt8]) throws -> UInt64 {
         let a = UInt64(bitPattern: r.addend)
         switch r.type {
         case .abs64:
@@ -70,7 +70,9 @@ struct Relocator {
             guard Int32(exactly: v) != nil else { throw ApplierError.outOfRange(what: "R_X86_64_32S to \(r.target)") }
             return UInt64(bitPattern: v)
         case .pc32:
-            return try relative(try address(of: r.target, base: base) &+ a, place, what: "\(r.target)")
+            let s = try address(of: r.target, base: base)
+            if let v = try? relative(s &+ a, place, what: "") { return v }
+            return try farLea(r, at: at, place: place, base: base, image: &image) ?? relative(s &+ a, place, what: "\(r.target)")
         case .plt32:
             let s = try address(of: r.target, base: base)
             if let v = try? relative(s &+ a, place, what: "") { return v }
@@ -86,6 +88,18 @@ struct Relocator {
             guard let g = layout.gotOffsets[r.target] else { throw ApplierError.outOfRange(what: "GOT slot for \(r.target)") }
             return try relative(base + UInt64(g) &+ a, place, what: "GOT slot")
         }
+    }
+
+    /// `lea sym(%rip), %reg` to a symbol out of rel32 reach (GCC's PIE code
+    /// takes the address of a library's data this way, counting on a copy
+    /// relocation the program may not have) becomes `mov slot(%rip), %reg`
+    /// through a GOT slot of the region holding the address: the reverse of
+    /// the linker's GOTPCRELX relaxation. Nil for any other instruction.
+    private func farLea(_ r: PayloadRelocation, at: Int, place: UInt64, base: UInt64, image: inout [UInt8]) throws -> UInt64? {
+        guard case .symbol = r.target, r.addend == -4, at >= 3, let g = layout.gotOffsets[r.target],
+              image[at - 2] == 0x8d, image[at - 1] & 0xc7 == 0x05, image[at - 3] & 0xf8 == 0x48 else { return nil }
+        image[at - 2] = 0x8b
+        return try relative(base + UInt64(g) &+ UInt64(bitPattern: r.addend), place, what: "GOT slot")
     }
 
     private func relative(_ dest: UInt64, _ place: UInt64, what: String) throws -> UInt64 {

@@ -11,6 +11,7 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
     case noFunctions(object: String)
     case badSpec(String)
     case notInExecutableSegment(String)
+    case badUnwind(section: String, offset: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +35,8 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
             return "no function of \(obj) matches a function of the binary; name them with --function"
         case let .badSpec(why):
             return why
+        case let .badUnwind(s, o, why):
+            return "the unwind information \(s) at offset \(o) holds \(why); rebuild the object with the compiler's default unwind tables"
         case let .notInExecutableSegment(f):
             return "function \(f) does not lie in an executable, file-backed segment of the binary"
         }

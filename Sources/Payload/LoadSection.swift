@@ -1,7 +1,20 @@
 /// Code or read-only data that travels in the payload and is loaded into
 /// the target near the module it patches.
 public struct LoadSection: Sendable, Equatable {
-    public enum Kind: UInt8, Sendable { case code = 1, readOnlyData = 2 }
+    /// `unwindFrames` is the new code's `.eh_frame` (CIEs and FDEs, ending in
+    /// a zero word), which `apply` registers with the target's unwinder.
+    public enum Kind: UInt8, Sendable {
+        case code = 1, readOnlyData = 2, unwindFrames = 3
+
+        /// How `inspect` names it.
+        public var label: String {
+            switch self {
+            case .code: return "code"
+            case .readOnlyData: return "rodata"
+            case .unwindFrames: return "unwind"
+            }
+        }
+    }
 
     public var name: String
     public var kind: Kind

@@ -10,8 +10,8 @@ struct SectionLayout {
     let patched: [Symbol]
     let replacements: [Symbol]
 
-    private(set) var sections: [LoadSection] = []
-    private var indexOf: [Int: UInt32] = [:]
+    var sections: [LoadSection] = []
+    private(set) var indexOf: [Int: UInt32] = [:]
     private var order: [Int] = []
 
     init(object: ELFFile, binary: ELFFile, patched: [Symbol], replacements: [Symbol]) {
@@ -28,7 +28,7 @@ struct SectionLayout {
             throw BuildError.badSpec("the object references section #\(idx), which does not exist")
         }
         let s = object.sections[idx]
-        guard s.isAlloc, !s.isWritable else {
+        guard s.isAlloc, !s.isWritable || Self.isUnwinderConstant(s) else {
             throw BuildError.writableData(symbol: s.name, section: s.name)
         }
         let bytes = s.type == Section.nobits
@@ -49,8 +49,8 @@ struct SectionLayout {
         var done = 0
         while done < order.count {
             let objIdx = order[done]
-            let payIdx = Int(done)
-            sections[payIdx].relocations = try convert(objectSection: objIdx)
+            guard let payIdx = indexOf[objIdx] else { break }
+            sections[Int(payIdx)].relocations = try convert(objectSection: objIdx)
             done += 1
         }
     }
@@ -75,7 +75,7 @@ struct SectionLayout {
         return out.sorted { $0.offset < $1.offset }
     }
 
-    private mutating func resolve(_ sym: Symbol, addend: Int64, at sec: String, offset: UInt64) throws -> (RelocationTarget, Int64) {
+    mutating func resolve(_ sym: Symbol, addend: Int64, at sec: String, offset: UInt64) throws -> (RelocationTarget, Int64) {
         if !sym.isDefined {
             return (.symbol(name: sym.name, file: try fileHint(for: sym.name)), addend)
         }
@@ -92,7 +92,7 @@ struct SectionLayout {
             throw BuildError.badSymbolReference(section: sec, offset: offset, reason: "symbol \(sym.name) has special section index \(sym.sectionIndex) (absolute or common symbols cannot travel)")
         }
         let target = object.sections[idx]
-        if target.isWritable {
+        if target.isWritable && !Self.isUnwinderConstant(target) {
             // A variable the program already has: share the live one.
             if sym.type != Symbol.typeSection, binary.symbols.contains(where: { $0.name == sym.name && $0.isDefined }) {
                 return (.symbol(name: sym.name, file: try fileHint(for: sym.name)), addend)

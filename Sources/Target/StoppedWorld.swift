@@ -10,7 +10,7 @@ public final class StoppedWorld: ThreadStop {
     /// Stopped threads, in the order they stopped.
     public private(set) var threads: [Int32] = []
     /// Signals that arrived while stopping; re-delivered on resume.
-    private var pendingSignals: [Int32: Int32] = [:]
+    var pendingSignals: [Int32: Int32] = [:]
     private var attached: Set<Int32> = []
     public private(set) var firstStopMicros: UInt64 = 0
     public private(set) var resumedMicros: UInt64 = 0

@@ -93,6 +93,7 @@ extension LiveSession {
             finishCleanup(outcome.value, base: code.registryBase)
             var r = result("replace", "replaced", file, rows, outcome)
             r.replaced = old.name
+            r.unwind = Self.unwindNote(p, unwinder)
             r.region = hex(code.region)
             return r
         } catch {

@@ -25,11 +25,11 @@ extension LiveSession {
     }
 
     /// What the result says about the new code's unwind information.
-    static func unwindNote(_ p: Payload, _ unwinder: UnwindRegistrar.Unwinder?) -> String {
-        guard p.sections.contains(where: { $0.kind == .unwindFrames }) else { return "" }
+    static func unwindNote(_ p: Payload, _ unwinder: UnwindRegistrar.Unwinder?, dryRun: Bool = false) -> String? {
+        guard p.sections.contains(where: { $0.kind == .unwindFrames }) else { return nil }
         guard let u = unwinder else {
-            return " (its unwind information was not registered: no unwinder is loaded in the target, so nothing there can walk through the new code)"
+            return "not registered: no unwinder is loaded in the target, so nothing there can walk through the new code yet"
         }
-        return " (unwind information registered with \(u.module))"
+        return dryRun ? "would be registered with \(u.module)" : "registered with \(u.module)"
     }
 }

@@ -61,8 +61,10 @@ public final class LiveSession {
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
             let unwinder = try UnwindRegistrar.plan(p, target: target)
-            return result("apply", "would apply (dry run, nothing written)" + Self.unwindNote(p, unwinder), file,
-                          report.functions.map { row($0, after: "applied(\(p.name))") })
+            var r = result("apply", "would apply (dry run, nothing written)", file,
+                           report.functions.map { row($0, after: "applied(\(p.name))") })
+            r.unwind = Self.unwindNote(p, unwinder, dryRun: true)
+            return r
         }
 
         let unwinder = try UnwindRegistrar.plan(p, target: target)
@@ -98,7 +100,8 @@ public final class LiveSession {
                 return (plan, rows)
             }
             FaultInjection.point("resumed", target: target.pid)
-            var r = result("apply", "applied" + Self.unwindNote(p, unwinder), file, rows, outcome)
+            var r = result("apply", "applied", file, rows, outcome)
+            r.unwind = Self.unwindNote(p, unwinder)
             r.region = hex(code.region)
             return r
         } catch {

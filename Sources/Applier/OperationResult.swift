@@ -20,12 +20,15 @@ public struct OperationResult: Codable, Sendable {
     public var attempts: Int
     public var threads: Int
     public var region: String?
+    /// What became of the new code's unwind information, when it has some.
+    public var unwind: String? = nil
 
     public var text: String {
         var s = "\(action) \(payload) (\(id.prefix(12))): \(outcome)"
         if let replaced { s += ", replacing \(replaced)" }
         s += "\n"
         for f in functions { s += "  \(f.function)  \(f.address)  \(f.before) -> \(f.after)\n" }
+        if let unwind { s += "unwind: \(unwind)\n" }
         if pause_us > 0 || attempts > 0 {
             s += "pause: \(pause_us) us (\(threads) thread\(threads == 1 ? "" : "s") stopped, attempt \(attempts))\n"
         }

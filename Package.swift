@@ -27,12 +27,18 @@ let package = Package(
         .target(name: "ELF"),
         .target(name: "Payload", dependencies: ["ELF", "Hash"]),
         .target(name: "Target", dependencies: ["ELF", "Hash", "CShims"]),
+        .target(name: "Link", dependencies: ["Target", "Payload", "ELF", "Hash"]),
         .target(name: "OldCodeCheck", dependencies: ["Target", "Payload", "Hash", "CCapstone"]),
-        .target(name: "Applier", dependencies: ["OldCodeCheck", "Target", "Payload", "Hash", "ELF"]),
+        .target(
+            name: "Applier", dependencies: ["Link", "OldCodeCheck", "Target", "Payload", "Hash", "ELF"],
+            // Crash-point hooks (XSPLICE_FAULT, XSPLICE_FAULT_TARGET) only in
+            // builds for tests, never in the release binary.
+            swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
+        ),
         .executableTarget(
             name: "xsplice",
             dependencies: [
-                "Applier", "OldCodeCheck", "Payload", "Target", "Hash", "ELF",
+                "Applier", "Link", "OldCodeCheck", "Payload", "Target", "Hash", "ELF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,7 +46,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "Unit",
-            dependencies: ["Hash", "ELF", "Payload", "Target", "OldCodeCheck", "Applier", "TestSupport", "CShims"],
+            dependencies: ["Hash", "ELF", "Payload", "Target", "Link", "OldCodeCheck", "Applier", "TestSupport", "CShims"],
             exclude: ["FuzzCrashes"]
         ),
         .testTarget(

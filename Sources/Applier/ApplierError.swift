@@ -1,3 +1,4 @@
+import Foundation
 import Hash
 import OldCodeCheck
 
@@ -6,6 +7,8 @@ import OldCodeCheck
 /// `inconsistent` means a rollback itself failed (exit 3).
 public enum ApplierError: Error, CustomStringConvertible, Sendable {
     case conflict(String)
+    /// Live memory does not prove that `payload` is applied at `function`.
+    case foreign(function: String, payload: String, reason: ForeignReason)
     case busy(thread: Int32, function: String, how: String, seconds: Double)
     case notApplied(String, applied: [String])
     case coveredBy(payload: String, function: String)
@@ -24,9 +27,13 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
         switch self {
         case let .conflict(why): return "refused: \(why); nothing was written"
         case let .busy(t, f, how, s):
-            return "refused: thread \(t) is \(how) \(f) after \(s) s of retrying; nothing was written. Retry later or raise --timeout"
+            return "refused: thread \(t) is \(how) \(f) after \(String(format: "%.2f", s)) s of retrying; "
+                + "nothing was written. Retry later or raise --timeout"
         case let .notApplied(k, applied):
             return "no applied payload is named \(k); applied: \(applied.isEmpty ? "none" : applied.joined(separator: ", "))"
+        case let .foreign(f, p, why):
+            return "refused: \(f) is foreign: live memory does not prove \(p) applied there (\(why)); nothing was written. "
+                + "Run `xsplice verify` to see the live state"
         case let .coveredBy(p, f): return "refused: payload \(p) is applied on top of \(f); revert it first"
         case let .registryCorrupt(why): return "the xsplice registry in the target fails its integrity check (\(why)); run `xsplice verify` to see the live state"
         case let .unresolved(s, m): return "symbol \(s) needed by the new code is not defined in \(m.isEmpty ? "the main executable" : m) or any loaded library"
@@ -42,7 +49,7 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
     /// The exit code DESIGN.md assigns.
     public var exitCode: Int32 {
         switch self {
-        case .conflict, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
+        case .conflict, .foreign, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
         case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
         case .inconsistent: return 3
         }

@@ -33,10 +33,6 @@ struct CodeLayout {
                 switch r.type {
                 case .gotpcrel, .gotpcrelx, .rexGotpcrelx:
                     if gotOffsets[r.target] == nil { gotOffsets[r.target] = cursor; cursor += 8 }
-                case .pc32:
-                    // A slot in case the symbol is out of rel32 reach and the
-                    // reference is a `lea` the Relocator can turn into a load.
-                    if case .symbol = r.target, gotOffsets[r.target] == nil { gotOffsets[r.target] = cursor; cursor += 8 }
                 default: break
                 }
             }
@@ -60,13 +56,4 @@ struct CodeLayout {
     }
 
     var pageRoundedSize: UInt64 { UInt64((size + 4095) / 4096 * 4096) }
-}
-
-extension RelocationTarget: Hashable {
-    public func hash(into h: inout Hasher) {
-        switch self {
-        case let .section(i): h.combine(0); h.combine(i)
-        case let .symbol(n, f): h.combine(1); h.combine(n); h.combine(f)
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import Hash
+import Link
 import Payload
 import Target
 
@@ -19,11 +20,13 @@ struct LoadedCode {
 /// region is mapped; the code is written while the process runs, since
 /// nothing can reach it before the entry jumps exist.
 enum CodeLoader {
-    static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl) throws -> LoadedCode {
+    static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl,
+                     registering: Bool = false) throws -> LoadedCode {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
-        let relocator = Relocator(payload: payload, layout: layout, module: module, allModules: { try target.modules() })
-        try relocator.checkSymbols()
+        // Every reference is bound before anything is mapped: a payload that cannot bind changes nothing.
+        let bindings = try Linker(payload: payload, module: module, memory: target, allModules: { try target.modules() }).bind()
+        let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let store = RegistryStore(target: target)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase) = try target.withSyscalls { sc -> (UInt64, UInt64) in
@@ -38,7 +41,7 @@ enum CodeLoader {
                 throw ApplierError.outOfRange(what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
             }
             do {
-                if let o = layout.unwindObjectOffset {
+                if registering, let o = layout.unwindObjectOffset {
                     // Over the region's own last page, just mapped: nothing else can be there.
                     let page = region + UInt64(o)
                     let got = try sc.mmap(address: page, length: UInt64(CodeLayout.page), prot: PROT_READ | PROT_WRITE,

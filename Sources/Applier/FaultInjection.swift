@@ -13,8 +13,18 @@ import Foundation
 ///
 /// XSPLICE_FAULT_TARGET names a point at which the *target* is killed
 /// instead, to test a target that dies in the middle of an operation.
+///
+/// Both exist only in builds made for tests: the debug configuration, which
+/// `swift build` and `swift test` use, defines XSPLICE_FAULTS (Package.swift).
+/// A release build compiles `point` to nothing, so the production binary
+/// reads neither variable and holds neither name.
 public enum FaultInjection {
     public static let points = ["loaded", "journaled", "wrote-one", "wrote-all", "committed", "resumed"]
+
+    #if XSPLICE_FAULTS
+    /// Whether this build honours the variables.
+    public static let compiledIn = true
+
     /// getenv, not ProcessInfo: the first use of ProcessInfo's environment
     /// costs tens of microseconds, and some points lie inside the stop window.
     static func armed(_ variable: String) -> String? {
@@ -29,4 +39,10 @@ public enum FaultInjection {
             usleep(20_000)
         }
     }
+    #else
+    public static let compiledIn = false
+
+    @inline(__always)
+    static func point(_ name: String, target: Int32) {}
+    #endif
 }

@@ -5,13 +5,14 @@ extension LiveSession {
     /// Before the stop window: records the freshly loaded code, so that if
     /// xsplice dies now the next command frees it.
     func recordLoaded(_ operation: String, code: LoadedCode, unwindFrames: UInt64?) throws -> Journal {
-        var reg = try store.load(at: code.registryBase).registry
+        let l = try store.load(at: code.registryBase)
+        var reg = l.registry
         if let j = reg.journal {
             throw ApplierError.conflict("another operation is pending in this process (\(j.operation)); run `xsplice recover`")
         }
         let j = Journal.fresh(operation, loaded: [.init(address: code.region, size: code.size, unwindFrames: unwindFrames)])
         reg.journal = j
-        try store.save(reg, at: code.registryBase)
+        try store.save(reg, at: code.registryBase, readAt: l.generation)
         FaultInjection.point("loaded", target: target.pid)
         return j
     }
@@ -19,45 +20,66 @@ extension LiveSession {
     /// On a refusal after loading: frees the code and clears our journal.
     func abandon(_ journal: Journal?, code: LoadedCode, unwindFrames: UInt64?) {
         CodeLoader.unload(region: code.region, size: code.size, unwindFrames: unwindFrames, target: target)
-        guard let journal, var reg = try? store.load(at: code.registryBase).registry,
+        guard let journal, let l = try? store.load(at: code.registryBase), var reg = Optional(l.registry),
               reg.journal?.nonce == journal.nonce else { return }
         reg.journal = nil
-        try? store.save(reg, at: code.registryBase)
+        try? store.save(reg, at: code.registryBase, readAt: l.generation)
     }
 
     /// After the window: frees the old code the journal names, then clears it.
     func finishCleanup(_ cleanup: Journal?, base: UInt64) {
         guard let cleanup else { return }
         for r in cleanup.freeWhenDone { CodeLoader.unload(r, target: target) }
-        guard var reg = try? store.load(at: base).registry, reg.journal?.nonce == cleanup.nonce else { return }
+        guard let l = try? store.load(at: base), var reg = Optional(l.registry), reg.journal?.nonce == cleanup.nonce else { return }
         reg.journal = nil
-        try? store.save(reg, at: base)
+        try? store.save(reg, at: base, readAt: l.generation)
     }
 
-    /// Finishes or abandons an operation that a dead xsplice left behind.
-    /// Returns what it did, or nil when nothing was pending.
+    /// Finishes or abandons an operation that a dead xsplice left behind,
+    /// holding the operator lock. Returns what it did, or nil when nothing
+    /// was pending.
     @discardableResult
     public func recover(timeoutSeconds: Double = 5) throws -> String? {
+        try exclusively(timeoutSeconds) { try whileAlive("recover") { try recoverPending(timeoutSeconds: timeoutSeconds) } }
+    }
+
+    /// The journal is in the target's memory, so nothing in it is obeyed
+    /// blindly: every write is derived again and checked (see
+    /// `RegistryDerivedWrites`), and a region is freed only if it is code
+    /// xsplice mapped that no remaining record uses.
+    func recoverPending(timeoutSeconds: Double) throws -> String? {
         guard let base = try store.location() else { return nil }
-        let reg = try store.load(at: base).registry
+        let loaded = try store.load(at: base)
+        let reg = loaded.registry
         guard let j = reg.journal else { return nil }
-        if j.ownerAlive {
+        guard ownerGone(j) else {
             throw ApplierError.conflict("xsplice (PID \(j.ownerPID)) is in the middle of \(j.operation); retry when it is done")
         }
+        let derived = RegistryDerivedWrites(target: target)
         if !j.committed {
             // No function was touched: only its loaded code is left to free.
-            for r in j.freeIfAbandoned { CodeLoader.unload(r, target: target) }
+            var freed = 0
+            for r in j.freeIfAbandoned {
+                // A region recorded before it was mapped may never have been.
+                guard (try? derived.checkFreeable(r.address, r.size, records: reg.records, label: "code being freed", unwind: r.unwindFrames != nil)) != nil
+                else { continue }
+                if CodeLoader.unload(r, target: target) { freed += 1 }
+            }
             var clean = reg
             clean.journal = nil
-            try store.save(clean, at: base)
-            return "abandoned the interrupted \(j.operation) (nothing had been written; its code was freed)"
+            try store.save(clean, at: base, readAt: loaded.generation)
+            return "abandoned the interrupted \(j.operation) (nothing had been written; \(freed) code region(s) freed)"
         }
+        for w in j.writes {
+            try derived.check(patchAddress: w.address, bytes: w.new, records: j.after, label: w.function)
+        }
+        for r in j.freeWhenDone { try derived.checkFreeable(r.address, r.size, records: j.after, label: "code being freed", unwind: r.unwindFrames != nil) }
         let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
             j.writes.map { BusyRange(range: $0.address..<($0.address + UInt64($0.new.count)), name: $0.function) }
                 + j.freeWhenDone.map { BusyRange(range: $0.address..<($0.address + $0.size), name: "code being freed") }
         }) { _ -> Int in
-            let cur = try store.load(at: base).registry
-            guard cur.journal?.nonce == j.nonce else {
+            let cur = try store.load(at: base)
+            guard cur.registry.journal?.nonce == j.nonce, cur.generation == loaded.generation else {
                 throw ApplierError.conflict("the pending operation changed while waiting; run recover again")
             }
             var writer = PatchWriter(memory: target)
@@ -70,7 +92,7 @@ extension LiveSession {
                 writer.add(w.address, new: w.new, old: w.old, label: w.function)
             }
             try writer.commit()
-            try store.save(Registry(records: j.after, journal: nil), at: base)
+            try store.save(Registry(records: j.after, journal: nil), at: base, readAt: loaded.generation)
             return writer.changes.count
         }
         for r in j.freeWhenDone { CodeLoader.unload(r, target: target) }

@@ -30,18 +30,17 @@ extension LiveSession {
     public func list() throws -> [ListEntry] {
         let reg = try registry()
         let fmt = ISO8601DateFormatter()
-        return try reg.records.map { r in
+        return reg.records.map { r in
             ListEntry(name: r.name, id: r.id.hex,
                       applied_at: fmt.string(from: Date(timeIntervalSince1970: Double(r.appliedAtMicros) / 1_000_000)),
-                      region: hex(r.regionAddress), functions: try r.functions.map { fn in
-                          let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-                          let jumpTo = PatchSite(oldBytes: [], entry: fn.site.patchAddress).jumpTarget(in: live)
-                          let stack = reg.stack(atEntry: fn.site.entryAddress)
+                      region: hex(r.regionAddress), functions: r.functions.map { fn in
                           let state: String
-                          if jumpTo == fn.site.replacementAddress { state = "active" }
-                          else if let top = stack.last, top.payloadID != r.id, jumpTo == top.replacementAddress {
-                              state = "beneath \(reg.payloadName(top.payloadID) ?? top.payloadID.shortHex)"
-                          } else { state = "MISMATCH (live memory differs)" }
+                          switch (try? standing(of: r, at: fn, in: reg)) ?? .foreign(.unreadable("the function cannot be read")) {
+                          case .intact: state = "active"
+                          case let .covered(by: top): state = "beneath \(reg.payloadName(top) ?? top.shortHex)"
+                          case .notRecorded: state = "MISMATCH (not recorded at its own entry)"
+                          case let .foreign(why): state = "MISMATCH (live memory differs: \(why))"
+                          }
                           return .init(function: fn.displayName, address: hex(fn.site.entryAddress),
                                        replacement: hex(fn.site.replacementAddress), live: state)
                       })

@@ -4,31 +4,39 @@ import Payload
 import Target
 
 extension LiveSession {
-    /// The state NEW's function would find once OLD's jump is taken out.
-    func stateAfterRevert(_ f: FunctionPatch, entry: UInt64, old: Registry.Record, reg: Registry, verifier: Verifier) -> FunctionState {
-        guard old.functions.contains(where: { $0.site.entryAddress == entry }) else { return verifier.state(of: f).state }
-        let stack = reg.stack(atEntry: entry)
-        guard stack.count >= 2 else {
-            // OLD's saved bytes are the old code: check them, as live memory would show it.
-            guard let mine = stack.last else { return .virgin }
-            let site = PatchSite(oldBytes: f.oldBytes, entry: entry)
-            let o = site.patchOffset
-            let expected = Array(f.oldBytes[o..<(o + Trampoline.jumpSize)])
-            return mine.savedBytes == expected ? .virgin : .foreign(.unknownJump(target: 0))
+    /// The state NEW's function would find once OLD's jump is taken out:
+    /// its live bytes with OLD's saved bytes put back, judged by the verifier
+    /// against the registry without OLD.
+    func stateAfterRevert(_ f: FunctionPatch, entry: UInt64, old: Registry.Record, reg: Registry,
+                          verifier: Verifier) -> FunctionState {
+        guard let mine = old.functions.first(where: { $0.site.entryAddress == entry }) else {
+            return verifier.state(of: f).state
         }
-        return .applied(stack[stack.count - 2].payloadID)
+        let site = PatchSite(oldBytes: f.oldBytes, entry: entry)
+        let under = site.patchOffset..<(site.patchOffset + Trampoline.jumpSize)
+        guard mine.site.patchAddress == site.patchAddress, mine.site.savedBytes.count == under.count else {
+            return .foreign(.unknownJump(target: mine.site.replacementAddress))
+        }
+        guard var live = try? target.read(entry, count: f.oldSize), live.count >= under.upperBound else {
+            return .foreign(.unreadable("\(f.displayName) at 0x\(String(entry, radix: 16))"))
+        }
+        live.replaceSubrange(under, with: mine.site.savedBytes)
+        let rest = reg.stack(atEntry: entry).filter { $0.payloadID != old.id }
+        return verifier.state(of: f, ifLive: live, stack: rest)
     }
 
     /// Reverts OLD and applies NEW in one stop window: no moment has neither
     /// active, and no moment has a half state.
     public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5) throws -> OperationResult {
-        try whileAlive("replace") { try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds) }
+        try exclusively(timeoutSeconds) {
+            try whileAlive("replace") { try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds) }
+        }
     }
 
     func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double) throws -> OperationResult {
         let p = file.payload
         let module = try singleModule(p)
-        try recover(timeoutSeconds: timeoutSeconds)
+        try recoverPending(timeoutSeconds: timeoutSeconds)
         let first = try registry()
         let old = try first.find(oldKey)
         guard old.id != file.id else { throw ApplierError.badRequest("\(old.name) cannot replace itself") }
@@ -74,10 +82,16 @@ extension LiveSession {
                     handled.insert(entries[i])
                     rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
                 }
+                let others = reg.records.filter { $0.id != cur.id }
+                let derived = RegistryDerivedWrites(target: target)
+                try derived.checkFreeable(cur.regionAddress, cur.regionSize, records: others, label: "the new code of \(cur.name)",
+                                          unwind: cur.unwindFrames != nil)
                 for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
+                    try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others,
+                                      label: fn.displayName)
                     let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                     writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-                    guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: reg)
+                    guards += try self.guards(entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName, registry: reg)
                     rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
                                       before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
                 }

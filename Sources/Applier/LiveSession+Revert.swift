@@ -5,21 +5,35 @@ import Target
 
 extension LiveSession {
     /// Checks that `record` is on top of every function it patched and that
-    /// live memory agrees with the registry there.
+    /// live memory proves it there (jump, replacement and body).
     func checkTop(_ record: Registry.Record, in reg: Registry) throws {
         for fn in record.functions {
-            let stack = reg.stack(atEntry: fn.site.entryAddress)
-            if let top = stack.last, top.payloadID != record.id {
-                throw ApplierError.coveredBy(payload: reg.payloadName(top.payloadID) ?? top.payloadID.shortHex, function: fn.displayName)
+            switch try standing(of: record, at: fn, in: reg) {
+            case .intact: continue
+            case let .covered(by: top):
+                throw ApplierError.coveredBy(payload: reg.payloadName(top) ?? top.shortHex, function: fn.displayName)
+            case .notRecorded:
+                throw ApplierError.registryCorrupt("\(record.name) lists \(fn.displayName) but no record of it is found there")
+            case let .foreign(why):
+                throw ApplierError.foreign(function: fn.displayName, payload: record.name, reason: why)
             }
-            let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
-            let site = PatchSite(oldBytes: [], entry: fn.site.patchAddress)
-            guard site.jumpTarget(in: live) == fn.site.replacementAddress else {
-                throw ApplierError.conflict("\(fn.displayName) no longer holds \(record.name)'s jump (live memory differs from the registry: foreign)")
-            }
-            let code = try target.read(fn.site.replacementAddress, count: Int(fn.site.replacementSize))
-            guard try SHA256.hash(code) == fn.site.replacementHash else {
-                throw ApplierError.conflict("the replacement code of \(fn.displayName) in \(record.name) was modified (foreign)")
+        }
+        try checkNothingJumpsInto(record, in: reg)
+    }
+
+    /// Taking `record` out frees its code: no other recorded entry may jump
+    /// into it, or that function would run into unmapped memory.
+    func checkNothingJumpsInto(_ record: Registry.Record, in reg: Registry) throws {
+        let region = record.regionAddress..<(record.regionAddress + record.regionSize)
+        // Its own entries get their saved bytes back; a payload beneath it
+        // there holds the same jump only as far as the registry knows.
+        let own = Set(record.functions.map(\.site.entryAddress))
+        for other in reg.records where other.id != record.id {
+            for fn in other.functions where !own.contains(fn.site.entryAddress) {
+                let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
+                guard let to = PatchSite(entry: fn.site.patchAddress, patchOffset: 0).jumpTarget(in: live),
+                      region.contains(to) else { continue }
+                throw ApplierError.foreign(function: fn.displayName, payload: other.name, reason: .unknownJump(target: to))
             }
         }
     }
@@ -40,11 +54,11 @@ extension LiveSession {
     }
 
     public func revert(_ nameOrID: String, timeoutSeconds: Double = 5) throws -> OperationResult {
-        try whileAlive("revert") { try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds) }
+        try exclusively(timeoutSeconds) { try whileAlive("revert") { try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds) } }
     }
 
     func revertUnguarded(_ nameOrID: String, timeoutSeconds: Double) throws -> OperationResult {
-        try recover(timeoutSeconds: timeoutSeconds)
+        try recoverPending(timeoutSeconds: timeoutSeconds)
         let first = try registry()
         let record = try first.find(nameOrID)
         try checkTop(record, in: first)
@@ -58,10 +72,15 @@ extension LiveSession {
             var writer = PatchWriter(memory: target)
             var rows: [OperationResult.Function] = []
             var guards: [WindowPlan.Guard] = []
+            let others = snap.registry.records.filter { $0.id != current.id }
+            let derived = RegistryDerivedWrites(target: target)
+            try derived.checkFreeable(current.regionAddress, current.regionSize, records: others,
+                                      label: "the new code of \(current.name)", unwind: current.unwindFrames != nil)
             for fn in current.functions {
+                try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others, label: fn.displayName)
                 let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                 writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-                guards += try self.guards(entry: fn.site.entryAddress, size: Int(fn.oldSize), label: fn.displayName, registry: snap.registry)
+                guards += try self.guards(entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName, registry: snap.registry)
                 rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
                                   before: "applied(\(current.name))", after: stateBeneath(fn, in: snap.registry)))
             }

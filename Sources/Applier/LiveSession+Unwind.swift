@@ -9,7 +9,7 @@ extension LiveSession {
     /// unwinder. Returns the registered frames' address.
     func loadRegistered(_ p: Payload, module: LoadedModule, unwinder: UnwindRegistrar.Unwinder?,
                         timeoutSeconds: Double) throws -> (LoadedCode, UInt64?) {
-        let code = try CodeLoader.load(p, module: module, target: target)
+        let code = try CodeLoader.load(p, module: module, target: target, registering: unwinder != nil)
         guard let u = unwinder, let frames = code.unwind else { return (code, nil) }
         do {
             try UnwindRegistrar.register(frames.frames, object: frames.object, with: u, target: target,

@@ -10,6 +10,8 @@ public final class LiveSession {
     public let target: any ProcessControl
     let store: RegistryStore
     let disassembler: Disassembler
+    /// True while this session holds the process's operator lock.
+    var holdsLock = false
 
     public convenience init(pid: Int32) throws {
         try self.init(target: try ProcessTarget(pid: pid))
@@ -33,7 +35,9 @@ public final class LiveSession {
     // MARK: apply
 
     public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false) throws -> OperationResult {
-        try whileAlive("apply") { try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun) }
+        try exclusively(timeoutSeconds, unless: dryRun) {
+            try whileAlive("apply") { try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun) }
+        }
     }
 
     /// A target that dies mid-operation makes every later step fail; report
@@ -50,7 +54,7 @@ public final class LiveSession {
         let p = file.payload
         // A bad module is bad input, found before anything is judged.
         let module = try singleModule(p)
-        if !dryRun { try recover(timeoutSeconds: timeoutSeconds) }
+        if !dryRun { try recoverPending(timeoutSeconds: timeoutSeconds) }
         let registry = try self.registry()
         let report = Verifier(target: target, registry: registry).verify(file)
         if report.verdict == .applied, registry.records.contains(where: { $0.id == file.id }) {

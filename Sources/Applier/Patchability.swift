@@ -7,9 +7,9 @@ import Payload
 enum Patchability {
     static func check(_ f: FunctionPatch, entry: UInt64, disassembler: Disassembler) throws {
         let site = PatchSite(oldBytes: f.oldBytes, entry: entry)
-        guard f.oldSize >= site.patchOffset + Trampoline.jumpSize else {
+        guard f.oldSize >= Trampoline.minimumSize(of: f.oldBytes) else {
             throw ApplierError.notPatchable(function: f.displayName,
-                reason: "it is \(f.oldSize) bytes; the jump needs \(site.patchOffset + Trampoline.jumpSize)")
+                reason: "it is \(f.oldSize) bytes; the jump needs \(Trampoline.minimumSize(of: f.oldBytes))")
         }
         let lo = site.patchAddress + 1
         let hi = site.patchAddress + UInt64(Trampoline.jumpSize)

@@ -2,7 +2,7 @@ import Foundation
 import Hash
 import Target
 
-/// Where the registry lives in the target: a shared memfd mapping named
+/// Where the registry lives in the target: a private memfd mapping named
 /// xsplice-registry (anonymous VMA names are not enabled on this kernel, a
 /// memfd's name shows in /proc/PID/maps). Two slots, written alternately;
 /// the header's active index flips last, so an interrupted write leaves the
@@ -41,11 +41,14 @@ public struct RegistryStore {
         guard let want = Digest(exactly: Array(sh[16..<48])), try SHA256.hash(body) == want else {
             throw ApplierError.registryCorrupt("checksum mismatch")
         }
+        let registry: Registry
         do {
-            return (try JSONDecoder().decode(Registry.self, from: Data(body)), active, gen)
+            registry = try JSONDecoder().decode(Registry.self, from: Data(body))
         } catch {
             throw ApplierError.registryCorrupt("unreadable contents")
         }
+        try registry.validate()
+        return (registry, active, gen)
     }
 
     /// Creates the mapping through remote system calls (one thread stopped
@@ -55,7 +58,11 @@ public struct RegistryStore {
         let fd = try sc.memfdCreate(nameAt: nameBuffer, flags: 1 /* MFD_CLOEXEC */)
         do {
             try sc.ftruncate(fd: fd, length: Self.mappingSize)
-            let base = try sc.mmap(address: 0, length: Self.mappingSize, prot: PROT_READ | PROT_WRITE, flags: MAP_SHARED, fd: fd, offset: 0)
+            // Private and read-only: a forked child gets a copy-on-write
+            // snapshot of its own (the registry describes one process), and
+            // the program cannot scribble on it by accident; xsplice writes
+            // through /proc/PID/mem, which may write a read-only mapping.
+            let base = try sc.mmap(address: 0, length: Self.mappingSize, prot: PROT_READ, flags: MAP_PRIVATE, fd: fd, offset: 0)
             try sc.close(fd: fd)
             var header = Self.magic
             header += [0, 0, 0, 0]
@@ -73,6 +80,9 @@ public struct RegistryStore {
         let g = try target.read(base + Self.headerSize + UInt64(active) * Self.slotSize, count: 8)
         return (active, Self.littleEndian(g[...]))
     }
+
+    /// The generation of the active slot: what a conditional save expects.
+    public func generation(at base: UInt64) throws -> UInt64 { try header(at: base).generation }
 
     /// Which slot the header names, after checking the magic.
     private func activeSlot(at base: UInt64) throws -> UInt32 {
@@ -115,9 +125,14 @@ public struct RegistryStore {
         try target.write(base + 8, bytes: [UInt8(p.slot), 0, 0, 0])
     }
 
-    /// Writes `registry` into the inactive slot, then makes it active.
-    public func save(_ registry: Registry, at base: UInt64) throws {
+    /// Writes `registry` into the inactive slot, then makes it active, only
+    /// if the registry is still at `generation` (the one the caller read):
+    /// a registry that changed meanwhile is never overwritten with a stale one.
+    public func save(_ registry: Registry, at base: UInt64, readAt generation: UInt64) throws {
         let current = try header(at: base)
+        guard current.generation == generation else {
+            throw ApplierError.stalePlan("the registry went from generation \(generation) to \(current.generation) meanwhile")
+        }
         try install(try prepare(registry, generation: current.generation + 1, slot: current.active == 1 ? 0 : 1), at: base)
     }
 }

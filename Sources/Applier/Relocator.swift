@@ -1,15 +1,14 @@
 import Hash
+import Link
 import Payload
 import Target
 
 /// Turns a payload's sections into the exact bytes of its code region at a
-/// given address, resolving symbols against the live modules.
+/// given address, from the bindings the linker chose for its symbols.
 struct Relocator {
     let payload: Payload
     let layout: CodeLayout
-    let module: LoadedModule
-    /// Every loaded module, parsed only if a symbol is not in `module`.
-    let allModules: () throws -> [LoadedModule]
+    let bindings: [RelocationTarget: Binding]
 
     /// The region image, ready to be written at `base`.
     func image(at base: UInt64) throws -> [UInt8] {
@@ -26,37 +25,20 @@ struct Relocator {
             for r in s.relocations {
                 let place = sectionBase + r.offset
                 let at = layout.sectionOffsets[i] + Int(r.offset)
-                let value = try self.value(of: r, at: at, place: place, base: base, image: &out)
+                let value = try self.value(of: r, place: place, base: base, image: &out)
                 put(&out, at, value, width: r.type.width)
             }
         }
         return out
     }
 
-    /// Resolves every symbol once, before anything is mapped in the target,
-    /// so a payload naming a missing symbol changes nothing.
-    func checkSymbols() throws {
-        for s in payload.sections {
-            for r in s.relocations {
-                if case .symbol = r.target { _ = try address(of: r.target, base: 0) }
-            }
-        }
-    }
-
     func address(of target: RelocationTarget, base: UInt64) throws -> UInt64 {
-        switch target {
-        case let .section(i):
-            return base + UInt64(layout.sectionOffsets[Int(i)])
-        case let .symbol(name, file):
-            if let s = module.symbol(named: name, file: file) { return module.liveAddress(s.value) }
-            for m in try allModules() {
-                if let s = m.exportedSymbol(named: name) { return m.liveAddress(s.value) }
-            }
-            throw ApplierError.unresolved(symbol: file.isEmpty ? name : "\(file):\(name)", module: module.isMain ? "" : module.soname)
-        }
+        if case let .section(i) = target { return base + UInt64(layout.sectionOffsets[Int(i)]) }
+        guard let b = bindings[target] else { throw ApplierError.unresolved(symbol: target.description, module: "") }
+        return b.address
     }
 
-    private func value(of r: PayloadRelocation, at: Int, place: UInt64, base: UInt64, image: inout [UInt8]) throws -> UInt64 {
+    private func value(of r: PayloadRelocation, place: UInt64, base: UInt64, image: inout [UInt8]) throws -> UInt64 {
         let a = UInt64(bitPattern: r.addend)
         switch r.type {
         case .abs64:
@@ -70,9 +52,7 @@ struct Relocator {
             guard Int32(exactly: v) != nil else { throw ApplierError.outOfRange(what: "R_X86_64_32S to \(r.target)") }
             return UInt64(bitPattern: v)
         case .pc32:
-            let s = try address(of: r.target, base: base)
-            if let v = try? relative(s &+ a, place, what: "") { return v }
-            return try farLea(r, at: at, place: place, base: base, image: &image) ?? relative(s &+ a, place, what: "\(r.target)")
+            return try relative(try address(of: r.target, base: base) &+ a, place, what: "\(r.target)")
         case .plt32:
             let s = try address(of: r.target, base: base)
             if let v = try? relative(s &+ a, place, what: "") { return v }
@@ -88,18 +68,6 @@ struct Relocator {
             guard let g = layout.gotOffsets[r.target] else { throw ApplierError.outOfRange(what: "GOT slot for \(r.target)") }
             return try relative(base + UInt64(g) &+ a, place, what: "GOT slot")
         }
-    }
-
-    /// `lea sym(%rip), %reg` to a symbol out of rel32 reach (GCC's PIE code
-    /// takes the address of a library's data this way, counting on a copy
-    /// relocation the program may not have) becomes `mov slot(%rip), %reg`
-    /// through a GOT slot of the region holding the address: the reverse of
-    /// the linker's GOTPCRELX relaxation. Nil for any other instruction.
-    private func farLea(_ r: PayloadRelocation, at: Int, place: UInt64, base: UInt64, image: inout [UInt8]) throws -> UInt64? {
-        guard case .symbol = r.target, r.addend == -4, at >= 3, let g = layout.gotOffsets[r.target],
-              image[at - 2] == 0x8d, image[at - 1] & 0xc7 == 0x05, image[at - 3] & 0xf8 == 0x48 else { return nil }
-        image[at - 2] = 0x8b
-        return try relative(base + UInt64(g) &+ UInt64(bitPattern: r.addend), place, what: "GOT slot")
     }
 
     private func relative(_ dest: UInt64, _ place: UInt64, what: String) throws -> UInt64 {

@@ -36,7 +36,10 @@ enum StopWindow {
             if let b = found {
                 world.resume()
                 guard Clock.nowMicros() + backoff < deadline else {
-                    throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: timeoutSeconds)
+                    // The time actually spent, not the timeout asked for:
+                    // with --timeout 0 one attempt still takes a moment.
+                    let spent = Double(Clock.nowMicros() &- start) / 1_000_000
+                    throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: spent)
                 }
                 Clock.sleep(micros: backoff)
                 backoff = min(backoff * 2, 50_000)

@@ -45,8 +45,10 @@ extension LiveSession {
     func guards(entry: UInt64, size: Int, label: String, registry: Registry) throws -> [WindowPlan.Guard] {
         var out = [WindowPlan.Guard(address: entry, bytes: try target.read(entry, count: size), label: label)]
         if let top = registry.stack(atEntry: entry).last {
-            out.append(.init(address: top.replacementAddress,
-                             bytes: try target.read(top.replacementAddress, count: Int(top.replacementSize)),
+            guard let n = Int(exactly: top.replacementSize), n <= AppliedCheck.maxReplacementSize else {
+                throw ApplierError.registryCorrupt("\(label)'s replacement is recorded as \(top.replacementSize) bytes")
+            }
+            out.append(.init(address: top.replacementAddress, bytes: try target.read(top.replacementAddress, count: n),
                              label: "\(label)'s current replacement"))
         }
         return out
@@ -67,7 +69,8 @@ extension LiveSession {
         guards += try self.guards(entry: entry, size: f.oldSize, label: f.displayName, registry: registry)
         return Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
             payloadID: id, entryAddress: entry, patchAddress: site.patchAddress, savedBytes: saved ?? live,
-            replacementAddress: replacement.address, replacementSize: replacement.size, replacementHash: replacement.hash))
+            replacementAddress: replacement.address, replacementSize: replacement.size, replacementHash: replacement.hash,
+            oldHash: f.oldHash))
     }
 
     func makePlan(_ snap: RegistrySnapshot, writer: PatchWriter, guards: [WindowPlan.Guard], records: [Registry.Record],

@@ -28,6 +28,16 @@ public enum ForeignReason: Error, Sendable, Equatable, CustomStringConvertible {
     case tailModified(ByteDiff)
     /// The module's build-id is not the one the payload was built for.
     case buildIDMismatch(expected: [UInt8], found: [UInt8], diff: ByteDiff?)
+    /// The recorded replacement code cannot be read (unmapped, or a record
+    /// that names memory the payload never loaded).
+    case replacementUnreadable(payload: Digest, address: UInt64)
+    /// The function's body, with the recorded old bytes put back under the
+    /// jump, does not hash to the old code's recorded SHA-256.
+    case tailHashDiffers
+    /// The registry record carries nothing that proves the function's body.
+    case tailUnproven
+    /// The registry names a patch here but the entry holds no jump.
+    case noJump
     case moduleMissing(String)
     case unreadable(String)
 
@@ -38,6 +48,13 @@ public enum ForeignReason: Error, Sendable, Equatable, CustomStringConvertible {
         case let .replacementModified(p): return "the replacement code of payload \(p.shortHex) was modified"
         case let .tailModified(d): return "the entry jump is recorded but the function body changed at +0x\(String(d.offset, radix: 16))"
         case let .buildIDMismatch(e, f, _): return "build-id \(Hex.encode(f)) is not the expected \(Hex.encode(e)) (a different build)"
+        case let .replacementUnreadable(p, a):
+            return "the replacement code of payload \(p.shortHex) at 0x\(String(a, radix: 16)) cannot be read"
+        case .tailHashDiffers:
+            return "the function body changed: with its saved entry bytes put back it no longer hashes as recorded"
+        case .tailUnproven:
+            return "the registry record does not carry the old code's hash, so the body cannot be proven"
+        case .noJump: return "the entry holds no jump although the registry records one"
         case let .moduleMissing(m): return "module \(m) is not loaded"
         case let .unreadable(why): return "cannot read the function: \(why)"
         }

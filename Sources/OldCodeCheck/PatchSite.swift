@@ -11,6 +11,11 @@ public struct PatchSite: Sendable, Equatable {
         self.patchOffset = Endbr.starts(oldBytes) ? Endbr.size : 0
     }
 
+    public init(entry: UInt64, patchOffset: Int) {
+        self.entry = entry
+        self.patchOffset = patchOffset
+    }
+
     public var patchAddress: UInt64 { entry &+ UInt64(patchOffset) }
 
     /// The `jmp rel32` bytes from the patch site to `destination`, or nil if
@@ -26,8 +31,9 @@ public struct PatchSite: Sendable, Equatable {
     /// Where the jump found in `live` (the whole function) goes, if there is one.
     public func jumpTarget(in live: [UInt8]) -> UInt64? {
         let p = patchOffset
-        guard live.count >= p + Trampoline.jumpSize, live[p] == 0xe9 else { return nil }
-        let rel = Int32(bitPattern: UInt32(live[p + 1]) | UInt32(live[p + 2]) << 8 | UInt32(live[p + 3]) << 16 | UInt32(live[p + 4]) << 24)
+        guard p >= 0, live.count >= p + Trampoline.jumpSize, live[p] == 0xe9 else { return nil }
+        let rel = Int32(bitPattern: UInt32(live[p + 1]) | UInt32(live[p + 2]) << 8
+            | UInt32(live[p + 3]) << 16 | UInt32(live[p + 4]) << 24)
         return patchAddress &+ UInt64(Trampoline.jumpSize) &+ UInt64(bitPattern: Int64(rel))
     }
 }

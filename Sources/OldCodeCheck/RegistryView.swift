@@ -20,9 +20,12 @@ public struct AppliedSite: Sendable, Equatable, Codable {
     public var replacementAddress: UInt64
     public var replacementSize: UInt64
     public var replacementHash: Digest
+    /// The SHA-256 of the function's expected old code (the payload's), so
+    /// that revert, replace and list can prove the body without the payload.
+    public var oldHash: Digest?
 
     public init(payloadID: Digest, entryAddress: UInt64, patchAddress: UInt64, savedBytes: [UInt8],
-                replacementAddress: UInt64, replacementSize: UInt64, replacementHash: Digest) {
+                replacementAddress: UInt64, replacementSize: UInt64, replacementHash: Digest, oldHash: Digest? = nil) {
         self.payloadID = payloadID
         self.entryAddress = entryAddress
         self.patchAddress = patchAddress
@@ -30,6 +33,7 @@ public struct AppliedSite: Sendable, Equatable, Codable {
         self.replacementAddress = replacementAddress
         self.replacementSize = replacementSize
         self.replacementHash = replacementHash
+        self.oldHash = oldHash
     }
 }
 

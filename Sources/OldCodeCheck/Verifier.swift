@@ -54,34 +54,26 @@ public struct Verifier {
         }
     }
 
-    private func classify(_ f: FunctionPatch, module: LoadedModule, entry: UInt64, live: [UInt8]) -> FunctionState {
+    /// The state `f` would be in if its live bytes were `live` and the
+    /// registry's stack at its entry were `stack`: how replace judges the
+    /// function it will find once the payload it takes out is gone.
+    public func state(of f: FunctionPatch, ifLive live: [UInt8], stack: [AppliedSite]) -> FunctionState {
+        switch locate(f) {
+        case let .failure(why): return .foreign(why)
+        case let .success((m, entry)): return classify(f, module: m, entry: entry, live: live, stack: stack)
+        }
+    }
+
+    private func classify(_ f: FunctionPatch, module: LoadedModule, entry: UInt64, live: [UInt8],
+                          stack: [AppliedSite]? = nil) -> FunctionState {
         if !f.buildID.isEmpty, let found = module.buildID, found != f.buildID {
-            let d = live == f.oldBytes ? nil : diff(expected: f.oldBytes, found: live, entry: entry)
+            let d = live == f.oldBytes ? nil : ByteDiffer.diff(expected: f.oldBytes, found: live, entry: entry)
             return .foreign(.buildIDMismatch(expected: f.buildID, found: found, diff: d))
         }
         if live == f.oldBytes { return .virgin }
-        return classifyPatched(f, live: live, entry: entry)
-    }
-
-    private func classifyPatched(_ f: FunctionPatch, live: [UInt8], entry: UInt64) -> FunctionState {
-        let site = PatchSite(oldBytes: f.oldBytes, entry: entry)
-        let p = site.patchOffset
-        guard let target = site.jumpTarget(in: live) else {
-            return .foreign(.bytesDiffer(diff(expected: f.oldBytes, found: live, entry: entry)))
-        }
-        // The rest of the function must still be the expected old code.
-        if let d = firstDifference(f.oldBytes, live, skipping: p..<(p + Trampoline.jumpSize)) {
-            return .foreign(.tailModified(diff(expected: f.oldBytes, found: live, entry: entry, at: d)))
-        }
-        guard let top = registry.stack(atEntry: entry).last, top.replacementAddress == target,
-              top.patchAddress == entry &+ UInt64(p) else {
-            return .foreign(.unknownJump(target: target))
-        }
-        guard let code = try? self.target.read(top.replacementAddress, count: Int(top.replacementSize)),
-              let h = try? SHA256.hash(code), h == top.replacementHash else {
-            return .foreign(.replacementModified(payload: top.payloadID))
-        }
-        return .applied(top.payloadID)
+        let check = AppliedCheck(entry: entry, patchOffset: PatchSite(oldBytes: f.oldBytes, entry: entry).patchOffset,
+                                 live: live, expected: .bytes(f.oldBytes), stack: stack ?? registry.stack(atEntry: entry))
+        return check.state { address, count in try? target.read(address, count: count) }
     }
 
     public func verify(_ file: PayloadFile) -> PayloadReport {
@@ -98,43 +90,5 @@ public struct Verifier {
     private func name(of st: FunctionState) -> String? {
         if case let .applied(id) = st { return registry.payloadName(id) }
         return nil
-    }
-
-    // MARK: diffs
-
-    func firstDifference(_ a: [UInt8], _ b: [UInt8], skipping: Range<Int>? = nil) -> Int? {
-        for i in 0..<max(a.count, b.count) {
-            if let s = skipping, s.contains(i) { continue }
-            if i >= a.count || i >= b.count || a[i] != b[i] { return i }
-        }
-        return nil
-    }
-
-    func diff(expected: [UInt8], found: [UInt8], entry: UInt64, at given: Int? = nil) -> ByteDiff {
-        let off = given ?? firstDifference(expected, found) ?? 0
-        // Made only here: a mismatch is rare, and verification runs inside
-        // the stop window where opening Capstone would lengthen the pause.
-        let disassembler = try? Disassembler()
-        let start = instructionStart(in: expected, entry: entry, containing: off, disassembler)
-        let window = 24
-        let e = Array(expected[min(start, expected.count)..<min(expected.count, start + window)])
-        let f = Array(found[min(start, found.count)..<min(found.count, start + window)])
-        let at = entry &+ UInt64(start)
-        return ByteDiff(offset: off, expected: e, found: f, windowStart: start,
-                        expectedDisassembly: Array((disassembler?.decode(e, at: at) ?? []).prefix(4)),
-                        foundDisassembly: Array((disassembler?.decode(f, at: at) ?? []).prefix(4)))
-    }
-
-    /// Starts the diff window on the instruction boundary before `offset`,
-    /// so both sides disassemble from the same point.
-    private func instructionStart(in code: [UInt8], entry: UInt64, containing offset: Int, _ disassembler: Disassembler?) -> Int {
-        guard let d = disassembler else { return max(0, offset - 4) }
-        var start = 0
-        for insn in d.decode(code, at: entry) {
-            let o = Int(insn.address &- entry)
-            if o > offset { break }
-            start = o
-        }
-        return start
     }
 }

@@ -4,6 +4,7 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
     case functionNotInObject(String, object: String)
     case ambiguous(String, candidates: [String])
     case tooShort(String, size: UInt64, minimum: Int)
+    case tooLarge(String, size: UInt64, maximum: Int)
     case notInOwnSection(String, section: String)
     case unsupportedRelocation(type: UInt32, section: String, offset: UInt64)
     case writableData(symbol: String, section: String)
@@ -12,6 +13,10 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
     case badSpec(String)
     case notInExecutableSegment(String)
     case badUnwind(section: String, offset: Int, reason: String)
+    /// A reference the new code makes that cannot be bound as the linker would.
+    case cannotBind(reference: String, user: String, reason: String)
+    /// Writable data the fix defines that the running build does not have.
+    case newVariable(symbol: String, section: String, user: String)
 
     public var description: String {
         switch self {
@@ -23,10 +28,13 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
             return "several functions are named \(f): \(c.joined(separator: ", ")); name one as FILE:NAME or NAME@0xADDRESS"
         case let .tooShort(f, size, minimum):
             return "function \(f) is \(size) bytes; xsplice needs at least \(minimum) to write its jump; patch its caller instead"
+        case let .tooLarge(f, size, maximum):
+            return "function \(f) is \(size) bytes by its symbol, more than the \(maximum) a payload carries; "
+                + "check that the binary is not damaged"
         case let .notInOwnSection(f, s):
             return "replacement \(f) lives in section \(s), not in its own .text.\(f); compile the object with -ffunction-sections"
         case let .unsupportedRelocation(t, s, o):
-            return "relocation type \(t) at \(s)+0x\(String(o, radix: 16)) cannot be carried in a payload (supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX); compile without it (e.g. no TLS, -mcmodel=small)"
+            return "relocation type \(t) in \(s) at offset 0x\(String(o, radix: 16)) cannot be carried in a payload (supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX); compile without it (e.g. no TLS, -mcmodel=small)"
         case let .writableData(sym, s):
             return "the new code references writable data \(sym) defined in the object (section \(s)); new globals cannot be added by a live patch: declare the program's variable extern instead"
         case let .badSymbolReference(s, o, why):
@@ -37,6 +45,10 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
             return why
         case let .badUnwind(s, o, why):
             return "the unwind information \(s) at offset \(o) holds \(why); rebuild the object with the compiler's default unwind tables"
+        case let .cannotBind(ref, user, why):
+            return "cannot bind \(ref), used by \(user): \(why)"
+        case let .newVariable(sym, sec, user):
+            return "\(user) references writable data \(sym) (section \(sec)) that the running build does not have; new variables cannot be added by a live patch: keep the variable's name (and size), or declare the program's variable extern"
         case let .notInExecutableSegment(f):
             return "function \(f) does not lie in an executable, file-backed segment of the binary"
         }

@@ -48,18 +48,24 @@ public struct PayloadRelocation: Sendable, Equatable {
     }
 }
 
-public enum RelocationTarget: Sendable, Equatable, CustomStringConvertible {
-    /// Another section of this payload.
+public enum RelocationTarget: Sendable, Hashable, CustomStringConvertible {
+    /// Another section of this payload: new code or data that travels.
     case section(UInt32)
-    /// A symbol of the target process: first the patched module (statics
-    /// included, `file` telling apart same-named statics), then the dynamic
-    /// symbols of every loaded module.
+    /// A symbol bound at apply time, as the target's dynamic linker binds it
+    /// for the patched module. With a `file`, the patched module's static of
+    /// that name (kept for hand-made payloads; `build` emits `internal`).
     case symbol(name: String, file: String)
+    /// A definition inside the patched module, bound at build time: its
+    /// link-time address there (checked against the binary at build time,
+    /// and against the live module's symbol of that name at apply time).
+    case `internal`(name: String, file: String, address: UInt64)
 
     public var description: String {
         switch self {
         case let .section(i): return "section#\(i)"
         case let .symbol(name, file): return file.isEmpty ? name : "\(file):\(name)"
+        case let .internal(name, file, address):
+            return (file.isEmpty ? name : "\(file):\(name)") + "@0x" + String(address, radix: 16)
         }
     }
 }

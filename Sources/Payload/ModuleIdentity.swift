@@ -1,7 +1,8 @@
 import ELF
 
 /// How a payload names the module it patches: "" for the main executable
-/// (PIE or not), the DT_SONAME for a shared library.
+/// (PIE or not), the DT_SONAME for a shared library, or its file name when it
+/// has none (as the live side names it; the build-id guards the choice).
 public enum ModuleIdentity {
     public static func name(of file: ELFFile, path: String) throws -> String {
         switch file.fileType {
@@ -9,10 +10,11 @@ public enum ModuleIdentity {
             return ""
         case .sharedObject:
             if file.segments.contains(where: { $0.type == ProgramHeader.interp }) { return "" }
-            guard let so = file.soname, !so.isEmpty else {
-                throw BuildError.badSpec("\(path) is a shared library without DT_SONAME; xsplice finds libraries in a process by soname, so link it with -Wl,-soname,NAME")
+            if let so = file.soname, !so.isEmpty { return so }
+            guard let base = path.split(separator: "/").last, !base.isEmpty else {
+                throw BuildError.badSpec("\(path) is a shared library without DT_SONAME and without a file name to know it by")
             }
-            return so
+            return String(base)
         default:
             throw BuildError.badSpec("\(path) is not an executable or a shared library (use --binary for the program and --object for the replacement)")
         }

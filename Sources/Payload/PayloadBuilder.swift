@@ -45,12 +45,18 @@ public struct PayloadBuilder {
             new.append(try newSymbol(o.name))
         }
 
-        var layout = SectionLayout(object: object, binary: binary, patched: old, replacements: new)
+        var layout = SectionLayout(object: object, binary: binary, patched: old, replacements: new,
+                                   isLibrary: !module.isEmpty)
         var functions: [FunctionPatch] = []
         for (o, n) in zip(old, new) {
-            let bytes = try binary.bytes(atVirtualAddress: o.value, count: Int(o.size))
-            guard bytes.count >= Trampoline.minimumPatchable + (Endbr.starts(bytes) ? Endbr.size : 0) else {
-                throw BuildError.tooShort(o.name, size: o.size, minimum: Trampoline.minimumPatchable + (Endbr.starts(bytes) ? Endbr.size : 0))
+            // oldSymbol proved the size fits its segment; bound it again here
+            // so that no symbol table can make this conversion trap.
+            guard let count = Int(exactly: o.size), count <= PayloadLimits.maxFunctionSize else {
+                throw BuildError.tooLarge(o.name, size: o.size, maximum: PayloadLimits.maxFunctionSize)
+            }
+            let bytes = try binary.bytes(atVirtualAddress: o.value, count: count)
+            guard bytes.count >= Trampoline.minimumSize(of: bytes) else {
+                throw BuildError.tooShort(o.name, size: o.size, minimum: Trampoline.minimumSize(of: bytes))
             }
             let section = try layout.include(objectSection: Int(n.sectionIndex))
             functions.append(FunctionPatch(
@@ -100,9 +106,13 @@ public struct PayloadBuilder {
                 "\($0.file.map { "\($0):" } ?? "")\($0.name)@0x\(String($0.value, radix: 16))"
             })
         }
-        guard binary.segments.contains(where: {
-            $0.type == ProgramHeader.load && $0.isExecutable && first.value >= $0.virtualAddress
-                && first.value &+ first.size <= $0.virtualAddress &+ $0.fileSize
+        // Sums without wrap-around: a crafted st_size or p_filesz must not
+        // make a function look contained in a segment it overruns.
+        let (end, overflow) = first.value.addingReportingOverflow(first.size)
+        guard !overflow, binary.segments.contains(where: {
+            let (segEnd, o) = $0.virtualAddress.addingReportingOverflow($0.fileSize)
+            return $0.type == ProgramHeader.load && $0.isExecutable && !o
+                && first.value >= $0.virtualAddress && end <= segEnd
         }) else { throw BuildError.notInExecutableSegment(first.name) }
         return first
     }

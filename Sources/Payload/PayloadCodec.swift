@@ -76,6 +76,11 @@ public enum PayloadCodec {
                     w.u8(2)
                     w.string(name)
                     w.string(file)
+                case let .internal(name, file, address):
+                    w.u8(3)
+                    w.string(name)
+                    w.string(file)
+                    w.u64(address)
                 }
             }
         }
@@ -177,8 +182,13 @@ public enum PayloadCodec {
                     let n = try r.string("\(rf()).symbol")
                     let file = try r.string("\(rf()).symbol file")
                     target = .symbol(name: n, file: file)
+                case 3:
+                    let n = try r.string("\(rf()).symbol")
+                    let file = try r.string("\(rf()).symbol file")
+                    target = .internal(name: n, file: file, address: try r.u64("\(rf()).symbol address"))
                 default:
-                    throw .invalid(field: "\(rf()).target kind", reason: "expected 1 (section) or 2 (symbol), found \(tk)")
+                    throw .invalid(field: "\(rf()).target kind",
+                                   reason: "expected 1 (section), 2 (symbol) or 3 (module-internal), found \(tk)")
                 }
                 rels.append(PayloadRelocation(offset: off, type: type, addend: addend, target: target))
             }

@@ -52,7 +52,8 @@ public struct PayloadDescription: Codable, Sendable {
             let t: String
             switch r.target {
             case let .section(i): t = Int(i) < p.sections.count ? p.sections[Int(i)].name : "section#\(i)"
-            case .symbol: t = r.target.description
+            case .symbol: t = r.target.description + " (bound at apply time)"
+            case .internal: t = r.target.description + " (in the module)"
             }
             return Relocation(offset: r.offset, type: r.type.description, target: t, addend: r.addend)
         }

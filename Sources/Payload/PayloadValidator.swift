@@ -26,7 +26,7 @@ public enum PayloadValidator {
                     guard Int(t) < p.sections.count else {
                         throw .invalid(field: "\(rf()).target", reason: "section #\(t) does not exist (payload has \(p.sections.count))")
                     }
-                case let .symbol(name, file):
+                case let .symbol(name, file), let .internal(name, file, _):
                     try checkName(name, field: "\(rf()).symbol")
                     if !file.isEmpty { try checkName(file, field: "\(rf()).symbol file") }
                 }
@@ -42,8 +42,9 @@ public enum PayloadValidator {
             guard seen.insert("\(fn.module)\u{0}\(fn.file)\u{0}\(fn.symbol)").inserted else {
                 throw .invalid(field: "\(f()).symbol", reason: "\(fn.displayName) appears twice in one payload")
             }
-            guard fn.oldBytes.count >= Trampoline.minimumPatchable else {
-                throw .invalid(field: "\(f()).old bytes", reason: "\(fn.displayName) is \(fn.oldBytes.count) bytes, shorter than the \(Trampoline.minimumPatchable)-byte jump xsplice writes")
+            guard fn.oldBytes.count >= Trampoline.minimumSize(of: fn.oldBytes) else {
+                throw .invalid(field: "\(f()).old bytes", reason: "\(fn.displayName) is \(fn.oldBytes.count) bytes; "
+                    + "the jump xsplice writes needs \(Trampoline.minimumSize(of: fn.oldBytes))")
             }
             let actual: Digest
             do { actual = try SHA256.hash(fn.oldBytes) } catch { throw .invalid(field: "\(f()).old sha256", reason: "\(error)") }
@@ -79,5 +80,11 @@ public enum PayloadValidator {
 public enum Trampoline {
     /// `jmp rel32` is five bytes.
     public static let jumpSize = 5
-    public static let minimumPatchable = 5
+
+    /// The one size rule for build, decoding and apply: the jump goes after
+    /// an `endbr64` (indirect calls must still land on one), so a function
+    /// that starts with it needs four bytes more.
+    public static func minimumSize<C: Collection>(of oldBytes: C) -> Int where C.Element == UInt8 {
+        (Endbr.starts(oldBytes) ? Endbr.size : 0) + jumpSize
+    }
 }

@@ -1,24 +1,30 @@
 import ELF
 
-/// Gathers the object's sections that the replacement code needs (its own
-/// text, cold parts, helpers it defines, read-only data and string literals)
-/// and turns their ELF relocations into symbolic payload relocations.
+/// Gathers the object's sections that travel with the replacement code (its
+/// own text, cold parts, genuinely new functions, read-only data, string
+/// literals, read-only-after-relocation tables) and binds every ELF
+/// relocation of them as the static linker would have bound it in the
+/// module (see `SectionLayout+Binding.swift` for the rules).
 struct SectionLayout {
     let object: ELFFile
     let binary: ELFFile
     /// Patched functions as found in the binary, and their replacements in the object.
     let patched: [Symbol]
     let replacements: [Symbol]
+    /// True when the binary is a shared library: its exported functions can
+    /// be interposed, so references to them are bound at apply time.
+    let isLibrary: Bool
 
     var sections: [LoadSection] = []
     private(set) var indexOf: [Int: UInt32] = [:]
     private var order: [Int] = []
 
-    init(object: ELFFile, binary: ELFFile, patched: [Symbol], replacements: [Symbol]) {
+    init(object: ELFFile, binary: ELFFile, patched: [Symbol], replacements: [Symbol], isLibrary: Bool) {
         self.object = object
         self.binary = binary
         self.patched = patched
         self.replacements = replacements
+        self.isLibrary = isLibrary
     }
 
     /// Adds an object section (once) and returns its payload index.
@@ -28,11 +34,14 @@ struct SectionLayout {
             throw BuildError.badSpec("the object references section #\(idx), which does not exist")
         }
         let s = object.sections[idx]
-        guard s.isAlloc, !s.isWritable || Self.isUnwinderConstant(s) else {
+        guard s.isAlloc, !s.isWritable || Self.isReadOnlyAfterRelocation(s) || Self.isUnwinderConstant(s) else {
             throw BuildError.writableData(symbol: s.name, section: s.name)
         }
+        guard s.size <= UInt64(PayloadLimits.maxSectionSize) else {
+            throw BuildError.badSpec("section \(s.name) of the object is \(s.size) bytes, more than a payload carries")
+        }
         let bytes = s.type == Section.nobits
-            ? [UInt8](repeating: 0, count: Int(min(s.size, UInt64(PayloadLimits.maxSectionSize))))
+            ? [UInt8](repeating: 0, count: Int(s.size))
             : Array(try object.sectionData(s))
         let align = UInt32(clamping: max(1, min(s.alignment, UInt64(PayloadLimits.maxAlignment))))
         let i = UInt32(sections.count)
@@ -43,77 +52,62 @@ struct SectionLayout {
         return i
     }
 
+    /// `.data.rel.ro*` is written only by the dynamic linker's relocation,
+    /// before the program runs: xsplice relocates it before mapping it, so
+    /// it travels as read-only data like `.rodata`.
+    static func isReadOnlyAfterRelocation(_ s: Section) -> Bool {
+        s.name == ".data.rel.ro" || s.name.hasPrefix(".data.rel.ro.")
+    }
+
     /// Converts relocations of every included section, including sections
     /// pulled in while doing so.
     mutating func relocateAll() throws {
         var done = 0
         while done < order.count {
-            let objIdx = order[done]
-            guard let payIdx = indexOf[objIdx] else { break }
-            sections[Int(payIdx)].relocations = try convert(objectSection: objIdx)
+            // The unwind section is no object section: go by index, not position.
+            guard let payIdx = indexOf[order[done]] else { break }
+            sections[Int(payIdx)].relocations = try convert(objectSection: order[done])
             done += 1
         }
     }
 
     private mutating func convert(objectSection idx: Int) throws -> [PayloadRelocation] {
         var out: [PayloadRelocation] = []
-        let secName = object.sections[idx].name
+        let section = object.sections[idx]
         for rela in object.relocationSections(applyingTo: idx) {
             let table = object.symbolTable(for: rela)
             for r in try object.relocations(in: rela) {
+                let user = self.user(of: section, at: r.offset)
                 guard let type = RelocationType(rawValue: r.type) else {
-                    throw BuildError.unsupportedRelocation(type: r.type, section: secName, offset: r.offset)
+                    throw BuildError.unsupportedRelocation(type: r.type, section: user, offset: r.offset)
                 }
                 guard Int(r.symbolIndex) < table.count else {
-                    throw BuildError.badSymbolReference(section: secName, offset: r.offset, reason: "symbol #\(r.symbolIndex) is outside the symbol table")
+                    throw BuildError.badSymbolReference(section: section.name, offset: r.offset,
+                                                        reason: "symbol #\(r.symbolIndex) is outside the symbol table")
                 }
-                let sym = table[Int(r.symbolIndex)]
-                let (target, addend) = try resolve(sym, addend: r.addend, at: secName, offset: r.offset)
+                let place = Place(section: section, offset: r.offset, type: type, user: user)
+                let (target, addend) = try bind(table[Int(r.symbolIndex)], addend: r.addend, at: place)
                 out.append(PayloadRelocation(offset: r.offset, type: type, addend: addend, target: target))
             }
         }
         return out.sorted { $0.offset < $1.offset }
     }
 
-    mutating func resolve(_ sym: Symbol, addend: Int64, at sec: String, offset: UInt64) throws -> (RelocationTarget, Int64) {
-        if !sym.isDefined {
-            return (.symbol(name: sym.name, file: try fileHint(for: sym.name)), addend)
+    /// The function (or, for data, the section) a relocation belongs to, for messages.
+    private func user(of section: Section, at offset: UInt64) -> String {
+        let f = object.symbols.first {
+            Int($0.sectionIndex) == section.index && ($0.type == Symbol.typeFunc || $0.type == Symbol.typeObject)
+                && offset >= $0.value && offset < $0.value &+ max($0.size, 1)
         }
-        // A reference to a patched function goes through its old entry, so
-        // that a payload stacked later on that function is honoured.
-        if let k = replacements.firstIndex(where: { $0.sectionIndex == sym.sectionIndex }),
-           sym.type == Symbol.typeSection || sym.name == replacements[k].name {
-            let old = patched[k]
-            let extra = sym.type == Symbol.typeSection ? 0 : Int64(bitPattern: sym.value)
-            return (.symbol(name: old.name, file: old.binding == Symbol.bindLocal ? (old.file ?? "") : ""), addend &+ extra)
-        }
-        let idx = Int(sym.sectionIndex)
-        guard idx > 0, idx < object.sections.count else {
-            throw BuildError.badSymbolReference(section: sec, offset: offset, reason: "symbol \(sym.name) has special section index \(sym.sectionIndex) (absolute or common symbols cannot travel)")
-        }
-        let target = object.sections[idx]
-        if target.isWritable && !Self.isUnwinderConstant(target) {
-            // A variable the program already has: share the live one.
-            if sym.type != Symbol.typeSection, binary.symbols.contains(where: { $0.name == sym.name && $0.isDefined }) {
-                return (.symbol(name: sym.name, file: try fileHint(for: sym.name)), addend)
-            }
-            throw BuildError.writableData(symbol: sym.type == Symbol.typeSection ? target.name : sym.name, section: target.name)
-        }
-        let p = try include(objectSection: idx)
-        let extra = sym.type == Symbol.typeSection ? 0 : Int64(bitPattern: sym.value)
-        return (.section(p), addend &+ extra)
+        return f.map { "\($0.name) (\(section.name))" } ?? section.name
     }
+}
 
-    /// Picks the source file for a name the binary defines only as statics,
-    /// preferring the file of the patched functions.
-    private func fileHint(for name: String) throws -> String {
-        let defs = binary.symbols.filter { $0.name == name && $0.isDefined && $0.type != Symbol.typeSection && $0.type != Symbol.typeFile }
-        if defs.isEmpty || defs.contains(where: { $0.binding != Symbol.bindLocal }) { return "" }
-        let files = Set(defs.compactMap(\.file))
-        if files.count <= 1 { return files.first ?? "" }
-        let patchedFiles = Set(patched.compactMap { $0.binding == Symbol.bindLocal ? $0.file : nil })
-        let preferred = files.intersection(patchedFiles)
-        if preferred.count == 1, let f = preferred.first { return f }
-        throw BuildError.ambiguous(name, candidates: files.sorted().map { "\($0):\(name)" })
-    }
+/// Where a relocation applies, for binding decisions and messages.
+struct Place {
+    let section: Section
+    let offset: UInt64
+    let type: RelocationType
+    /// The object function or data the place belongs to.
+    let user: String
 }

@@ -58,7 +58,8 @@ extension SectionLayout {
                 guard let type = RelocationType(rawValue: r.type) else {
                     throw BuildError.unsupportedRelocation(type: r.type, section: eh.name, offset: r.offset)
                 }
-                let (target, addend) = try unwindTarget(sym, addend: r.addend, offset: r.offset, section: eh.name)
+                let place = Place(section: eh, offset: r.offset, type: type, user: "\(eh.name) of the new code")
+                let (target, addend) = try unwindTarget(sym, addend: r.addend, at: place)
                 outRelocs.append(PayloadRelocation(offset: UInt64(at + o - rec.offset), type: type, addend: addend, target: target))
             }
         }
@@ -74,17 +75,16 @@ extension SectionLayout {
     /// A start address goes to the loaded new code itself (never to the
     /// old function, as a call would); anything else binds as the code's
     /// own references do, pulling in the LSDA and `DW.ref` words it names.
-    private mutating func unwindTarget(_ sym: Symbol, addend: Int64, offset: UInt64,
-                                       section: String) throws -> (RelocationTarget, Int64) {
+    private mutating func unwindTarget(_ sym: Symbol, addend: Int64, at place: Place) throws -> (RelocationTarget, Int64) {
         if sym.isDefined, let p = indexOf[Int(sym.sectionIndex)] {
             let extra = sym.type == Symbol.typeSection ? 0 : Int64(bitPattern: sym.value)
             return (.section(p), addend &+ extra)
         }
         if sym.isDefined, Int(sym.sectionIndex) < object.sections.count, sym.sectionIndex > 0,
            object.sections[Int(sym.sectionIndex)].isExecutable {
-            throw BuildError.badUnwind(section: section, offset: Int(offset),
+            throw BuildError.badUnwind(section: place.section.name, offset: Int(place.offset),
                                        reason: "a reference to code that does not travel (\(sym.name))")
         }
-        return try resolve(sym, addend: addend, at: section, offset: offset)
+        return try bind(sym, addend: addend, at: place)
     }
 }

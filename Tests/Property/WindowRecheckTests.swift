@@ -168,7 +168,7 @@ final class InterferingProcess: ProcessControl, @unchecked Sendable {
             guard let base = try store.location() else { throw TestFailure("no registry") }
             var reg = try store.load()
             reg.records[0].appliedAtMicros = 42
-            try store.save(reg, at: base)
+            try store.save(reg, at: base, readAt: try store.generation(at: base))
         }
         _ = try session.apply(u.files[b], timeoutSeconds: 1)
         #expect(target.beforeNextStop == nil, "the window was never opened")

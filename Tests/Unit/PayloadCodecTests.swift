@@ -71,8 +71,8 @@ import Testing
         bad[0] = 0x41
         #expect(throws: PayloadError.badMagic) { try PayloadCodec.decode(bad) }
         bad = bytes
-        bad[8] = 2
-        #expect(throws: PayloadError.unsupportedVersion(found: 2, supported: 1)) { try PayloadCodec.decode(bad) }
+        bad[8] = 1
+        #expect(throws: PayloadError.unsupportedVersion(found: 1, supported: 2)) { try PayloadCodec.decode(bad) }
         bytes.append(0)
         #expect(throws: PayloadError.trailingBytes(offset: bytes.count - 1, count: 1)) { try PayloadCodec.decode(bytes) }
     }

@@ -18,9 +18,12 @@ $(EXC)/wobj/%.o: exc/%.cc exc/exc.h mk/unwind.mk
 	@mkdir -p $(@D)
 	$(UW_CXX) $(UW_FLAGS) -DWRONG_BUILD -c $< -o $@
 
+# -fPIC: a new throw takes the address of libstdc++'s type_info, which PIE
+# code reaches without the GOT only through a copy the program may not have
+# (xsplice refuses that and asks for -fPIC).
 $(EXC)/%.o: exc/patches/%.cc exc/exc.h mk/unwind.mk
 	@mkdir -p $(@D)
-	$(UW_CXX) $(UW_FLAGS) -c $< -o $@
+	$(UW_CXX) $(UW_FLAGS) -fPIC -c $< -o $@
 
 $(EXC)/exc: $(EXC)/obj/main.o $(EXC)/obj/work.o
 	$(UW_CXX) -pie $^ -o $@

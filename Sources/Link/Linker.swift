@@ -1,0 +1,139 @@
+import ELF
+import Payload
+import Target
+
+/// Binds every symbolic reference of a payload in one target, before
+/// anything is written: module-internal references (bound at build time)
+/// are checked against the live module, dynamic ones are looked up as the
+/// target's dynamic linker looks them up. Section references need only the
+/// load address and are left to the relocator.
+public struct Linker {
+    let payload: Payload
+    let module: LoadedModule
+    let memory: any Memory
+    /// Every loaded module, asked for only when a dynamic symbol needs it.
+    let allModules: () throws -> [LoadedModule]
+
+    public init(payload: Payload, module: LoadedModule, memory: any Memory,
+                allModules: @escaping () throws -> [LoadedModule]) {
+        self.payload = payload
+        self.module = module
+        self.memory = memory
+        self.allModules = allModules
+    }
+
+    /// One binding per distinct symbolic target.
+    public func bind() throws -> [RelocationTarget: Binding] {
+        var out: [RelocationTarget: Binding] = [:]
+        var scope: [LoadedModule]?
+        for s in payload.sections {
+            for r in s.relocations {
+                let user = s.name
+                if let b = out[r.target] {
+                    try checkReach(b, r, user: user)
+                    continue
+                }
+                let b: Binding
+                switch r.target {
+                case .section: continue
+                case let .internal(name, file, address):
+                    b = try bindInternal(name, file: file, address: address)
+                case let .symbol(name, file):
+                    if !file.isEmpty || (module.isMain && module.symbol(named: name, file: "") != nil) {
+                        b = try bindByName(name, file: file)
+                    } else {
+                        if scope == nil { scope = try lookupScope() }
+                        b = try bindDynamic(name, scope: scope ?? [])
+                    }
+                }
+                try checkReach(b, r, user: user)
+                out[r.target] = b
+            }
+        }
+        return out
+    }
+
+    private var moduleName: String { module.isMain ? "(main)" : module.soname }
+
+    private func bindInternal(_ name: String, file: String, address: UInt64) throws -> Binding {
+        let ref = file.isEmpty ? name : "\(file):\(name)"
+        // The definition must still be where the build found it: the same
+        // name at the same link-time address (a different build fails here).
+        let defs = module.elf.symbols.isEmpty ? module.elf.dynamicSymbols : module.elf.symbols
+        let match = defs.first {
+            $0.name == name && $0.value == address && $0.isDefined
+                && (file.isEmpty || $0.binding != Symbol.bindLocal || $0.file == file
+                    || ($0.file?.hasSuffix("/" + file) ?? false))
+        }
+        guard let match else {
+            throw LinkError.changedModule(symbol: ref, expected: address,
+                                          found: module.symbol(named: name, file: file)?.value, module: moduleName)
+        }
+        return Binding(reference: ref, kind: .module, module: moduleName, definition: ref,
+                       address: module.liveAddress(address), reason: "in the patched module, bound at build time",
+                       isData: match.type == Symbol.typeObject || match.type == DynamicLookup.typeTLS)
+    }
+
+    /// A hand-made payload's static, or a name of the executable (which
+    /// comes first in every lookup scope).
+    private func bindByName(_ name: String, file: String) throws -> Binding {
+        let ref = file.isEmpty ? name : "\(file):\(name)"
+        guard let s = module.symbol(named: name, file: file) else {
+            throw LinkError.unresolved(symbol: ref, module: moduleName, searched: [moduleName])
+        }
+        return Binding(reference: ref, kind: .module, module: moduleName, definition: ref,
+                       address: module.liveAddress(s.value), reason: "defined by the patched module",
+                       isData: s.type == Symbol.typeObject || s.type == DynamicLookup.typeTLS)
+    }
+
+    private func lookupScope() throws -> [LoadedModule] {
+        let all = try allModules()
+        guard let main = all.first(where: \.isMain) else {
+            throw LinkError.noLinkMap(reason: "the executable is not among the loaded modules")
+        }
+        return try LinkMap.read(memory, main: main, modules: all).scope(all)
+    }
+
+    private func bindDynamic(_ name: String, scope: [LoadedModule]) throws -> Binding {
+        guard let found = DynamicLookup(scope: scope).find(name) else {
+            throw LinkError.unresolved(symbol: name, module: moduleName,
+                                       searched: scope.map { $0.isMain ? "(main)" : $0.soname })
+        }
+        let owner = found.module
+        let ownerName = owner.isMain ? "(main)" : owner.soname
+        let first = scope.first.map { $0.start == owner.start } ?? false
+        let order = first ? "first in the lookup scope" : "first definition in the dynamic linker's search order"
+        guard found.symbol.type == DynamicLookup.typeIFunc else {
+            return Binding(reference: name, kind: .dynamic, module: ownerName, definition: name,
+                           address: owner.liveAddress(found.symbol.value), reason: order,
+                           isData: found.symbol.type == Symbol.typeObject || found.symbol.type == DynamicLookup.typeTLS)
+        }
+        guard let impl = try IfuncResolver(memory: memory, scope: scope).implementation(of: found.symbol, in: owner) else {
+            throw LinkError.ifuncUnresolved(symbol: name, module: ownerName)
+        }
+        return Binding(reference: name, kind: .ifunc, module: ownerName,
+                       definition: Self.name(at: impl.address, in: owner),
+                       address: impl.address, reason: "IFUNC, resolved by the target (\(impl.evidence))", isData: false)
+    }
+
+    /// A non-PIC reference (32-bit absolute or PC-relative, not through the
+    /// GOT) to another module's data works only with a copy in the executable.
+    private func checkReach(_ b: Binding, _ r: PayloadRelocation, user: String) throws {
+        guard b.isData, b.kind == .dynamic, b.module != moduleName else { return }
+        switch r.type {
+        case .pc32, .abs32, .abs32s:
+            throw LinkError.nonPICData(symbol: b.reference, module: b.module, relocation: r.type.description, user: user)
+        default: return
+        }
+    }
+
+    /// The implementation's own name when the module's symbols have one.
+    static func name(at address: UInt64, in m: LoadedModule) -> String {
+        let link = address &- m.bias
+        let table = m.elf.symbols.isEmpty ? m.elf.dynamicSymbols : m.elf.symbols
+        if let s = table.first(where: { $0.value == link && $0.type == Symbol.typeFunc && !$0.name.isEmpty }) {
+            return s.name
+        }
+        return "\(m.soname)+0x\(String(link, radix: 16))"
+    }
+}

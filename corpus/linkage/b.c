@@ -1,0 +1,6 @@
+static int count;
+
+__attribute__((noinline)) int count_b(void)
+{
+    return ++count;
+}

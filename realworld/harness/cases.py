@@ -1,0 +1,265 @@
+"""The cases: real Debian security fixes, each with the program that runs
+the vulnerable code, a load, and a reproducer."""
+import glob
+import os
+import uuid
+
+from . import apt
+from .build import make_jobs
+from .clients import Closed, LineClient, RespClient
+from .proc import Program
+from .util import run
+
+DRIVERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "drivers")
+
+
+class Case:
+    name = ""
+    package = ""
+    version = None          # None: the newest in bookworm / bookworm-security
+    patches = ()            # the Debian patch(es) that make the fix
+    maint_options = ""      # DEB_BUILD_MAINT_OPTIONS from debian/rules
+    maint_append = None     # DEB_<VAR>_MAINT_APPEND from debian/rules
+    pic = True
+    functions = ()          # for an xsplice without --before/--after
+    covers = ()
+    summary = ""
+
+    def touched_sources(self, tree):
+        return [f for f in apt.touched_files(tree, self.patches) if f.endswith((".c", ".cpp", ".cc"))]
+
+    def after_build(self, variant):
+        """Anything built beside the package (a driver)."""
+
+    def connect(self, port):
+        return LineClient(port)
+
+
+def _compile_driver(variant, flags, lang, sources, libdir, includes, libs, out):
+    cc = "g++" if lang == "c++" else "gcc"
+    cflags = flags["CXXFLAGS" if lang == "c++" else "CFLAGS"].split() + flags["CPPFLAGS"].split()
+    argv = [cc] + cflags + ["-I" + DRIVERS] + ["-I" + i for i in includes]
+    for s in sources:
+        if s.endswith(".c") and lang == "c++":
+            run(["gcc"] + flags["CFLAGS"].split() + flags["CPPFLAGS"].split() +
+                ["-c", s, "-o", out + ".serve.o"], nice=True)
+            argv.append(out + ".serve.o")
+        else:
+            argv.append(s)
+    argv += ["-o", out, "-L" + libdir] + libs + ["-lpthread"] + flags["LDFLAGS"].split()
+    run(argv, nice=True)
+
+
+def _driver_flags(variant):
+    import json
+    with open(variant.stamp) as f:
+        return json.load(f)["flags"]
+
+
+# ---------------------------------------------------------------- libxml2
+
+class Libxml2Snprintf(Case):
+    name = "libxml2-CVE-2025-24928"
+    package = "libxml2"
+    patches = ("CVE-2025-24928.patch",)
+    maint_options = "hardening=+all"
+    maint_append = {"CFLAGS": "-Wall -O3"}
+    functions = ("xmlSnprintfElements",)
+    covers = ("library inside a long-running program",)
+    summary = "stack buffer overflow in xmlSnprintfElements (DTD validation error message)"
+
+    def build(self, tree, flags, logfile):
+        env = dict(flags, CC="gcc")
+        run(["./configure", "--without-python", "--without-icu", "--without-lzma", "--without-zlib",
+             "--disable-static"], cwd=tree, env=env, logfile=logfile, nice=True)
+        run(["make", make_jobs(), "V=1", "libxml2.la"], cwd=tree, env=env, logfile=logfile, nice=True)
+
+    def after_build(self, variant):
+        out = variant.path("xmlvalid-driver")
+        if not os.path.exists(out):
+            _compile_driver(variant, _driver_flags(variant), "c",
+                            [os.path.join(DRIVERS, "xmlvalid.c"), os.path.join(DRIVERS, "serve.c")],
+                            variant.path(".libs"), [variant.path("include")], ["-lxml2"], out)
+
+    def module(self, variant):
+        return os.path.realpath(glob.glob(variant.path(".libs/libxml2.so.2.*"))[0])
+
+    def start(self, variant):
+        return Program([variant.path("xmlvalid-driver")], env={"LD_LIBRARY_PATH": variant.path(".libs")})
+
+    DTD = b'<!DOCTYPE r [<!ELEMENT r (a)><!ELEMENT a EMPTY><!ATTLIST r xmlns:p CDATA #IMPLIED>]>'
+
+    def load(self):
+        docs = [self.DTD + b"<r><a/></r>",                                  # valid
+                self.DTD + b"<r><b/><c>text</c></r>",                       # invalid: the error path
+                self.DTD + b'<r xmlns:p="urn:x"><p:q/></r>',               # invalid, with a prefix
+                b"<r><unclosed></r>",                                      # malformed
+                b"<doc>" + b"<i>x</i>" * 200 + b"</doc>"]                  # larger, no DTD
+        return [lambda c, d=d: c.request(d) for d in docs]
+
+    def reproduce(self, port):
+        # A prefixed child whose prefix and name together overflow the
+        # 5000-byte message buffer: the old code checked each separately.
+        doc = self.DTD + b'<r xmlns:p="urn:x"><' + b"p" * 100 + b":" + b"n" * 4980 + b' xmlns:' + \
+            b"p" * 100 + b'="urn:y"/></r>'
+        c = LineClient(port, timeout=10)
+        try:
+            return c.request(doc)
+        finally:
+            c.close()
+
+
+# ---------------------------------------------------------------- tinyxml (C++)
+
+class TinyXml(Case):
+    package = "tinyxml"
+    functions = ()
+    covers = ("C++ library",)
+
+    def build(self, tree, flags, logfile):
+        cxxflags = "%s -DTIXML_USE_STL %s -fPIC" % (flags["CXXFLAGS"], flags["CPPFLAGS"])
+        objs = ["tinyxml.o", "tinyxmlparser.o", "tinyxmlerror.o"]
+        run(["make", "CXXFLAGS=" + cxxflags, "LDFLAGS=" + flags["LDFLAGS"], "CXX=g++", "LD=g++"] + objs,
+            cwd=tree, logfile=logfile, nice=True)
+        run(["g++", "-shared", "-Wl,-soname,libtinyxml.so.2.6.2", "-o", "libtinyxml.so.2.6.2"] +
+            flags["LDFLAGS"].split() + objs, cwd=tree, logfile=logfile, nice=True)
+        link = os.path.join(tree, "libtinyxml.so")
+        if not os.path.exists(link):
+            os.symlink("libtinyxml.so.2.6.2", link)
+
+    def after_build(self, variant):
+        out = variant.path("tixml-driver")
+        if not os.path.exists(out):
+            flags = dict(_driver_flags(variant))
+            flags["CXXFLAGS"] += " -DTIXML_USE_STL"
+            _compile_driver(variant, flags, "c++",
+                            [os.path.join(DRIVERS, "tixml.cpp"), os.path.join(DRIVERS, "serve.c")],
+                            variant.tree, [variant.tree], ["-ltinyxml"], out)
+
+    def module(self, variant):
+        return variant.path("libtinyxml.so.2.6.2")
+
+    def start(self, variant):
+        return Program([variant.path("tixml-driver")], env={"LD_LIBRARY_PATH": variant.tree})
+
+    def load(self):
+        docs = [b'<?xml version="1.0" encoding="UTF-8"?><r><a x="1"/><b>t</b></r>',
+                b"<r>" + b"<i>caf\xc3\xa9</i>" * 100 + b"</r>",
+                b"<r><unclosed></r>",
+                b'<?xml version="1.0"?>\n<r>\n  <a/>\n  <b attr="\xe2\x82\xac"/>\n</r>\n',
+                b"<r>text &amp; more</r>"]
+        return [lambda c, d=d: c.request(d) for d in docs]
+
+
+class TinyXmlDeclaration(TinyXml):
+    name = "tinyxml-CVE-2023-34194"
+    patches = ("CVE-2023-34194.patch",)
+    functions = ("_ZN16TiXmlDeclaration5ParseEPKcP16TiXmlParsingData13TiXmlEncoding",)
+    summary = "reachable assertion (abort) on an XML declaration that ends after whitespace"
+
+    def reproduce(self, port):
+        c = LineClient(port, timeout=10)
+        try:
+            return c.request(b"<?xml version='1.0' ")
+        finally:
+            c.close()
+
+
+class TinyXmlStamp(TinyXml):
+    name = "tinyxml-CVE-2021-42260"
+    patches = ("CVE-2021-42260.patch",)
+    functions = ("_ZN16TiXmlParsingData5StampEPKc13TiXmlEncoding",)
+    summary = "infinite loop in TiXmlParsingData::Stamp on a truncated 3-byte UTF-8 lead"
+
+    def reproduce(self, port):
+        # A lone 0xEF lead byte at the very end: the old Stamp never advances.
+        c = LineClient(port, timeout=5)
+        try:
+            return c.request(b"<r>\xef")
+        finally:
+            c.close()
+
+
+# ---------------------------------------------------------------- redis (server)
+
+class RedisHll(Case):
+    name = "redis-CVE-2025-32023"
+    package = "redis"
+    patches = ("0006-CVE-2025-32023.patch",)
+    maint_options = "hardening=+all"
+    pic = False
+    functions = ("hllSparseToDense", "hllSparseRegHisto", "hllMerge")
+    covers = ("network server", "several functions")
+    summary = "out-of-bounds write on a corrupted sparse HyperLogLog (PFCOUNT, PFMERGE, PFDEBUG)"
+
+    def build(self, tree, flags, logfile):
+        # Debian links the system jemalloc, lzf and systemd; the suite uses
+        # the bundled dependencies and libc malloc so that it needs no -dev
+        # packages: the patched file is compiled with Debian's flags either way.
+        env = dict(flags)
+        args = ["make", make_jobs(), "V=1", "MALLOC=libc", "BUILD_TLS=no", "USE_SYSTEMD=no",
+                "CFLAGS=" + flags["CFLAGS"] + " " + flags["CPPFLAGS"], "LDFLAGS=" + flags["LDFLAGS"]]
+        run(args + ["-C", "src", "redis-server"], cwd=tree, env=env, logfile=logfile, nice=True)
+
+    def module(self, variant):
+        return variant.path("src/redis-server")
+
+    def start(self, variant):
+        import socket as _s
+        s = _s.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+
+        def ready(p):
+            c = RespClient(p, timeout=2)
+            try:
+                return c.request("PING") == "+PONG"
+            finally:
+                c.close()
+        return Program([variant.path("src/redis-server"), "--port", str(port), "--bind", "127.0.0.1",
+                        "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+                        "--io-threads", "2"],
+                       port=port, ready=ready, cwd=variant.root)
+
+    def connect(self, port):
+        return RespClient(port)
+
+    def load(self):
+        def pf(c, n):
+            # A fresh key each time: 3000 elements turn it from sparse to
+            # dense (hllSparseToDense) under load.
+            key = "h-%s" % uuid.uuid4().hex
+            c.request("PFADD", key, *["e%d" % i for i in range(n)])
+            reply = c.request("PFCOUNT", key)
+            c.request("DEL", key)
+            return reply
+
+        def merge(c, n):
+            a, b, d = "ma%d" % n, "mb%d" % n, "md%d" % n
+            c.request("PFADD", a, *["x%d" % i for i in range(n)])
+            c.request("PFADD", b, *["y%d" % i for i in range(n)])
+            c.request("PFMERGE", d, a, b)
+            return c.request("PFCOUNT", a, b) + " " + c.request("PFCOUNT", d)
+        return [lambda c: c.request("SET", "k", "v") + c.request("GET", "k"),
+                lambda c: pf(c, 50),
+                lambda c: pf(c, 3000),
+                lambda c: merge(c, 40),
+                lambda c: c.request("INCR", "ctr")[:1]]
+
+    def reproduce(self, port):
+        # From the fix's own regression test: XZERO runs that add up past
+        # 2^31 registers, then a VAL opcode written at the wrapped index.
+        hdr = b"HYLL" + bytes([1] + [0] * 11)
+        chunk = bytes([0x40 | (16383 >> 8), 16383 & 0xFF])
+        payload = hdr + chunk * (131072 + 1000) + bytes([0xFF])
+        c = RespClient(port, timeout=20)
+        try:
+            c.request("SET", "evil", payload)
+            return c.request("PFCOUNT", "evil", "evil") + " " + c.request("PING")
+        finally:
+            c.close()
+
+
+CASES = [RedisHll(), Libxml2Snprintf(), TinyXmlDeclaration(), TinyXmlStamp()]
+CI_CASES = ("tinyxml-CVE-2023-34194", "libxml2-CVE-2025-24928")

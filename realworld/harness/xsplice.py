@@ -1,0 +1,76 @@
+"""Calling the xsplice command line, as an operator would."""
+import json
+import subprocess
+
+from .util import log
+
+
+class Outcome:
+    def __init__(self, rc, out):
+        self.rc = rc
+        self.out = out
+
+    def message(self):
+        """xsplice's own words, for a REFUSED line."""
+        lines = [l.strip() for l in self.out.strip().splitlines() if l.strip()]
+        for l in lines:
+            if l.lower().startswith(("error", "refused", "xsplice:")):
+                return l
+        return lines[-1] if lines else "exit %d" % self.rc
+
+    def json(self):
+        try:
+            return json.loads(self.out[self.out.index("{"):])
+        except ValueError:
+            return None
+
+
+class XSplice:
+    def __init__(self, binary):
+        self.binary = binary
+        self.help_build = self._call(["build", "--help"]).out
+
+    def has_build_from_fix(self):
+        return "--before" in self.help_build and "--after" in self.help_build
+
+    def _call(self, args, timeout=600):
+        log("xsplice " + " ".join(args))
+        p = subprocess.run([self.binary] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+        return Outcome(p.returncode, p.stdout.decode(errors="replace"))
+
+    def build(self, binary, objects, functions, name, out, symbols=None):
+        """objects: [(before .o, fixed .o)]. With --before/--after when this
+        xsplice has it (it finds the changed functions itself), otherwise
+        --object with the functions the case names."""
+        args = ["build", "--binary", binary, "--name", name, "-o", out]
+        if symbols:
+            args += ["--symbols", symbols]
+        if self.has_build_from_fix():
+            for before, after in objects:
+                args += ["--before", before, "--after", after]
+        else:
+            if len(objects) != 1:
+                return Outcome(2, "this xsplice has no --before/--after and the fix touches %d objects"
+                               % len(objects))
+            args += ["--object", objects[0][1]]
+            for f in functions:
+                args += ["--function", f]
+        return self._call(args)
+
+    def verify(self, pid, payload):
+        o = self._call(["verify", "--pid", str(pid), payload, "--json"])
+        doc = o.json()
+        try:
+            o.verdict = doc["payloads"][0]["verdict"]
+        except (TypeError, KeyError, IndexError):
+            o.verdict = None
+        return o
+
+    def apply(self, pid, payload, timeout=30):
+        return self._call(["apply", "--pid", str(pid), payload, "--timeout", str(timeout), "--json"])
+
+    def revert(self, pid, name, timeout=30):
+        return self._call(["revert", "--pid", str(pid), name, "--timeout", str(timeout), "--json"])
+
+    def inspect(self, payload):
+        return self._call(["inspect", payload])

@@ -35,7 +35,7 @@ public struct TrailerRecord: Sendable, Equatable {
 /// The versioned canonical binary encoding (docs/payload-format.md).
 public enum PayloadCodec {
     public static let magic: [UInt8] = Array("XSPLICE".utf8) + [0]
-    public static let version: UInt16 = 2
+    public static let version: UInt16 = 3
 
     // MARK: encoding
 

@@ -20,8 +20,8 @@ import Testing
         return out
     }
 
-    func start(_ program: String) throws -> LiveProcess {
-        let p = try LiveProcess("\(Paths.corpusBuild)/\(program)/\(program)", args: ["60"])
+    func start(_ program: String, _ extra: [String] = []) throws -> LiveProcess {
+        let p = try LiveProcess("\(Paths.corpusBuild)/\(program)/\(program)", args: ["60"] + extra)
         try p.waitUntilRunning()
         return p
     }
@@ -113,5 +113,24 @@ import Testing
         h.expectOutput(["fixA"])
         #expect(try h.revert("fixA").status == 0)
         h.expectOutput([])
+    }
+
+    /// A process whose only thread never sits in a system call has no thread
+    /// that provably holds neither the unwinder's nor the allocator's lock:
+    /// apply refuses before writing, and the program runs on unchanged.
+    @Test func noIdleThreadIsRefusedBeforeAnyWrite() throws {
+        let payload = try build("exc", "fixThrow", "_Z7throweri", name: "throw-busy")
+        let p = try start("exc", ["spin"])
+        defer { p.stop() }
+        let a = try Shell.xsplice(["apply", "--pid", "\(p.pid)", "--timeout", "1", payload])
+        #expect(a.status == 1, "\(a.stdout) \(a.stderr)")
+        #expect(a.stderr.contains("no thread of the target could run __register_frame_info"), "\(a.stderr)")
+        #expect(a.stderr.contains("running user code"), "\(a.stderr)")
+        let v = try Shell.xsplice(["verify", "--pid", "\(p.pid)", payload])
+        #expect(v.status == 0 && v.stdout.contains("applicable"), "\(v.stdout)")
+        let l = try Shell.xsplice(["list", "--pid", "\(p.pid)", "--json"])
+        #expect(!l.stdout.contains("throw-busy"), "\(l.stdout)")
+        expectTokens(p, ["thrower": "plain", "relay": "caught-old/none"], "unchanged")
+        #expect(p.isAlive)
     }
 }

@@ -12,6 +12,8 @@
  *            fixRelay: the new relay holds a Trace whose destructor records
  *            "relay-new"; the old exception unwinds through the new code ->
  *            "caught-old/relay-new"
+ *
+ * `exc SECONDS spin` busy-waits between ticks instead of sleeping.
  */
 #include <cstdio>
 #include <cstdlib>
@@ -35,6 +37,7 @@ int main(int argc, char **argv)
     if (!(limit > 0 && limit < 120))
         limit = 120;
     double deadline = now() + limit;
+    bool spin = argc > 2 && argv[2][0] == 's';
     for (long n = 0; now() < deadline; n++) {
         const char *t = "plain";
         try {
@@ -50,8 +53,15 @@ int main(int argc, char **argv)
             r = e.what()[0] == 'o' ? "caught-old" : "caught-other";
         }
         std::printf("tick %ld thrower=%s relay=%s/%s\n", n, t, r, g_last_dtor);
-        timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, nullptr);
+        if (spin) {
+            /* Never in a system call: no thread an unwinder call may borrow. */
+            double until = now() + 0.02;
+            while (now() < until)
+                ;
+        } else {
+            timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, nullptr);
+        }
     }
     return 0;
 }

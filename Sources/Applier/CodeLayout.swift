@@ -31,7 +31,7 @@ struct CodeLayout {
         for s in payload.sections {
             for r in s.relocations {
                 switch r.type {
-                case .gotpcrel, .gotpcrelx, .rexGotpcrelx:
+                case .gotpcrel, .gotpcrelx, .rexGotpcrelx, .gottpoff:
                     if gotOffsets[r.target] == nil { gotOffsets[r.target] = cursor; cursor += 8 }
                 default: break
                 }

@@ -80,6 +80,13 @@ public enum RelocationType: UInt32, Sendable, CaseIterable, CustomStringConverti
     case plt32 = 4
     case gotpcrelx = 41
     case rexGotpcrelx = 42
+    /// Initial-exec TLS: a GOT slot holding the variable's offset from the thread pointer.
+    case gottpoff = 22
+    /// Local-exec TLS: the variable's offset from the thread pointer itself.
+    case tpoff32 = 23
+
+    /// Whether it asks for a thread-local variable's offset, not an address.
+    public var isTLS: Bool { self == .gottpoff || self == .tpoff32 }
 
     /// Bytes the relocation writes.
     public var width: Int { self == .abs64 ? 8 : 4 }
@@ -94,6 +101,8 @@ public enum RelocationType: UInt32, Sendable, CaseIterable, CustomStringConverti
         case .plt32: return "R_X86_64_PLT32"
         case .gotpcrelx: return "R_X86_64_GOTPCRELX"
         case .rexGotpcrelx: return "R_X86_64_REX_GOTPCRELX"
+        case .gottpoff: return "R_X86_64_GOTTPOFF"
+        case .tpoff32: return "R_X86_64_TPOFF32"
         }
     }
 }

@@ -78,6 +78,7 @@ struct SectionLayout {
             let table = object.symbolTable(for: rela)
             for r in try object.relocations(in: rela) {
                 let user = self.user(of: section, at: r.offset)
+                try Self.refuseDynamicTLS(r, table: table, user: user)
                 guard let type = RelocationType(rawValue: r.type) else {
                     throw BuildError.unsupportedRelocation(type: r.type, section: user, offset: r.offset)
                 }

@@ -52,3 +52,22 @@ $(BT)/btrace: $(BT)/obj/main.o $(BT)/obj/work.o
 
 $(BT)/btrace.wrongbuild: $(BT)/obj/main.o $(BT)/wobj/work.o
 	$(CC) -pie -rdynamic $^ -o $@
+
+# ---- tls (C): the program's TLS and a library's static TLS ----
+TLS := $(B)/tls
+ALL += $(TLS)/tls $(TLS)/libtlsdep.so.1 $(TLS)/fixStep.o
+
+$(TLS)/libtlsdep.so.1: tls/dep.c mk/unwind.mk
+	@mkdir -p $(@D)
+	$(CC) $(UW_FLAGS) -fPIC -shared -Wl,-soname,libtlsdep.so.1 $< -o $@
+
+$(TLS)/obj/main.o: tls/main.c tls/tls.h mk/unwind.mk
+	@mkdir -p $(@D)
+	$(CC) $(UW_FLAGS) -c $< -o $@
+
+$(TLS)/fixStep.o: tls/patches/fixStep.c tls/tls.h mk/unwind.mk
+	@mkdir -p $(@D)
+	$(CC) $(UW_FLAGS) -c $< -o $@
+
+$(TLS)/tls: $(TLS)/obj/main.o $(TLS)/libtlsdep.so.1
+	$(CC) -pie $< $(TLS)/libtlsdep.so.1 -Wl,-rpath,'$$ORIGIN' -o $@ -pthread

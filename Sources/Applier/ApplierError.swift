@@ -10,6 +10,9 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
     /// Live memory does not prove that `payload` is applied at `function`.
     case foreign(function: String, payload: String, reason: ForeignReason)
     case busy(thread: Int32, function: String, how: String, seconds: Double)
+    /// The code is used from memory that is no thread's live stack, or the
+    /// check could not look everywhere it must; either way, not free.
+    case notFree(String, seconds: Double)
     case notApplied(String, applied: [String])
     case coveredBy(payload: String, function: String)
     case registryCorrupt(String)
@@ -29,6 +32,9 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
         case let .busy(t, f, how, s):
             return "refused: thread \(t) is \(how) \(f) after \(String(format: "%.2f", s)) s of retrying; "
                 + "nothing was written. Retry later or raise --timeout"
+        case let .notFree(why, s):
+            return "refused: \(why) (still so after \(String(format: "%.2f", s)) s of retrying); nothing was written. "
+                + "Retry later or raise --timeout"
         case let .notApplied(k, applied):
             return "no applied payload is named \(k); applied: \(applied.isEmpty ? "none" : applied.joined(separator: ", "))"
         case let .foreign(f, p, why):
@@ -49,7 +55,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable {
     /// The exit code DESIGN.md assigns.
     public var exitCode: Int32 {
         switch self {
-        case .conflict, .foreign, .busy, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
+        case .conflict, .foreign, .busy, .notFree, .coveredBy, .registryCorrupt, .writeFailed, .notPatchable,
+             .stalePlan: return 1
         case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
         case .inconsistent: return 3
         }

@@ -10,7 +10,9 @@ struct CodeLayout {
     /// One stub per distinct PLT32 symbol, used only if the symbol is far.
     var stubOffsets: [RelocationTarget: Int] = [:]
     var size: Int = 0
-    /// The unwind section, if the payload has one.
+    /// The unwind section, if the payload has one. It comes after everything
+    /// else, right before the unwinder's page: from there to the end is
+    /// memory only the unwinder refers to (see `unwinderOnly`).
     var unwindOffset: Int?
     /// A page of its own, mapped writable, for the unwinder's record of the
     /// registered frames (libgcc's `struct object`, which it writes to).
@@ -21,10 +23,11 @@ struct CodeLayout {
 
     init(_ payload: Payload) {
         var cursor = 0
-        for s in payload.sections {
+        sectionOffsets = [Int](repeating: 0, count: payload.sections.count)
+        for (i, s) in payload.sections.enumerated() where s.kind != .unwindFrames {
             let a = Int(s.alignment)
             cursor = (cursor + a - 1) / a * a
-            sectionOffsets.append(cursor)
+            sectionOffsets[i] = cursor
             cursor += s.bytes.count
         }
         cursor = (cursor + 7) / 8 * 8
@@ -47,7 +50,11 @@ struct CodeLayout {
             }
         }
         if let u = payload.sections.firstIndex(where: { $0.kind == .unwindFrames }) {
-            unwindOffset = sectionOffsets[u]
+            let a = Int(payload.sections[u].alignment)
+            cursor = (cursor + a - 1) / a * a
+            sectionOffsets[u] = cursor
+            unwindOffset = cursor
+            cursor += payload.sections[u].bytes.count
             cursor = (cursor + Self.page - 1) / Self.page * Self.page
             unwindObjectOffset = cursor
             cursor += Self.page

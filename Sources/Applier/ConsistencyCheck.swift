@@ -1,69 +1,168 @@
+import Glibc
 import Target
 
-/// Code that must not be in use while its entry changes.
-struct BusyRange {
-    let range: Range<UInt64>
-    let name: String
-}
-
-/// A thread found using code that is about to change.
-struct BusyThread {
-    let tid: Int32
-    let name: String
-    let how: String
-}
-
-/// Looks at every stopped thread: its instruction pointer, and every word of
-/// its live stack (a return address or a saved pointer into the code).
+/// Decides, with every thread stopped, whether code about to change (or be
+/// freed) is in use, and fails closed: what it cannot see or read counts as
+/// busy, with the reason.
 ///
-/// A stack word equal to the very start of a range is not a use: it is a
-/// function pointer (calling through it reaches the new jump, which is what
-/// patching wants), or the dead return address of a `noreturn` call that
-/// ends the function before it. Refusing on it would keep a function that a
-/// thread merely holds a pointer to unpatchable forever.
+/// What is scanned, against the memory map read inside this stop:
+/// - every thread's instruction pointer;
+/// - every thread's live stack, from its stack pointer to the end of the
+///   mapping that holds it, however deep;
+/// - under every signal frame found on a live stack (a handler running, on
+///   an alternate stack or not), the interrupted instruction pointer and
+///   the interrupted stack, nested frames included;
+/// - every other writable mapping in full (a suspended coroutine's stack, a
+///   saved `ucontext`, a stack xsplice cannot attribute), except the part
+///   below the stack pointer of a mapping that is one thread's stack alone
+///   (the main `[stack]`, or an anonymous mapping above a guard mapping, as
+///   pthread stacks are), which is dead;
+/// - and no task outside the thread group may share the memory.
 enum ConsistencyCheck {
-    static let maxStackScan: UInt64 = 64 << 20
+    /// Bytes of memory one check may read inside the pause.
+    static let defaultBudget: UInt64 = 512 << 20
 
-    static func findBusy(world: any ThreadStop, memory: any Memory, maps: [MapEntry], ranges: [BusyRange]) throws -> BusyThread? {
-        guard !ranges.isEmpty else { return nil }
-        let sorted = ranges.sorted { $0.range.lowerBound < $1.range.lowerBound }
-        func hit(_ v: UInt64) -> BusyRange? {
-            var lo = 0, hi = sorted.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if sorted[mid].range.upperBound <= v { lo = mid + 1 } else { hi = mid }
-            }
-            return lo < sorted.count && sorted[lo].range.contains(v) ? sorted[lo] : nil
+    /// The budget, or `XSPLICE_SCAN_BUDGET_MIB` when set to a positive number.
+    static var budget: UInt64 {
+        guard let raw = getenv("XSPLICE_SCAN_BUDGET_MIB"), let mib = UInt64(String(cString: raw)), mib > 0,
+              mib <= UInt64.max >> 20 else { return defaultBudget }
+        return mib << 20
+    }
+
+    /// Memory read per call outside stacks, to bound what is held at once.
+    static let chunk = 16 << 20
+
+    /// Every finding; empty when nothing uses the code and everything could be looked at.
+    static func findBusy(world: any ThreadStop, target: any ProcessControl, ranges: [BusyRange],
+                         budget: UInt64 = budget) throws -> [BusyThread] {
+        guard !ranges.isEmpty else { return [] }
+        var scan = Scan(index: BusyIndex(ranges), target: target, budget: budget)
+        let maps: [MapEntry]
+        do { maps = try target.maps() } catch {
+            return [BusyThread(tid: 0, name: "", reason: .cannotCheck("the memory map could not be read (\(error))"))]
         }
-        // Words outside [low, high) cannot hit any range: the scan below only
-        // looks closer at the few that fall inside.
-        let low = sorted.map(\.range.lowerBound).min() ?? 0
-        let high = sorted.map(\.range.upperBound).max() ?? 0
-        var stacks: [(tid: Int32, address: UInt64, count: Int)] = []
+        scan.maps = MapIndex(maps)
+        do {
+            let sharers = try target.addressSpaceSharers()
+            if !sharers.isEmpty { scan.found(0, "", .sharedAddressSpace(tasks: sharers)) }
+        } catch {
+            scan.found(0, "", .cannotCheck("tasks sharing the memory could not be listed (\(error))"))
+        }
         for tid in world.threads {
             let regs = try world.pointers(tid)
-            if let b = hit(regs.instruction) { return BusyThread(tid: tid, name: b.name, how: "executing") }
-            let sp = regs.stack
-            guard let stack = maps.first(where: { $0.contains(sp) }) else { continue }
-            let start = sp & ~7
-            let end = min(stack.end, start + maxStackScan)
-            if end > start { stacks.append((tid, start, Int(end - start))) }
+            if let r = scan.index.range(containing: regs.instruction) { scan.found(tid, r.name, .executing(ip: regs.instruction)) }
+            scan.stack(of: tid, from: regs.stack)
+            if scan.stopped { return scan.findings }
         }
-        // One read per thread straight into the array that is scanned: a
-        // batched read would copy megabytes of deep stacks once more.
-        for s in stacks {
-            let bytes = try memory.read(s.address, count: s.count)
-            let found: BusyRange? = bytes.withUnsafeBytes { raw in
-                var i = 0
-                while i + 8 <= raw.count {
-                    let v = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    if v >= low && v < high, let b = hit(v), v != b.range.lowerBound { return b }
-                    i += 8
-                }
+        scan.restOfMemory()
+        return scan.findings
+    }
+
+    /// One check's state: what is found, what is read, where stacks begin.
+    private struct Scan {
+        let index: BusyIndex
+        let target: any ProcessControl
+        let budget: UInt64
+        var maps = MapIndex([])
+        var findings: [BusyThread] = []
+        var used: UInt64 = 0
+        /// The lowest address scanned as live stack in each mapping (by start):
+        /// everything from there to the mapping's end has been scanned.
+        var live: [UInt64: UInt64] = [:]
+        /// Set once the budget is exceeded: the answer is already "busy".
+        var stopped = false
+
+        mutating func found(_ tid: Int32, _ name: String, _ reason: BusyReason) {
+            if findings.count < 64 { findings.append(BusyThread(tid: tid, name: name, reason: reason)) }
+        }
+
+        /// Reads memory within the budget, recording a failure as a finding.
+        mutating func read(_ tid: Int32, _ address: UInt64, _ count: UInt64) -> [UInt8]? {
+            guard count > 0 else { return [] }
+            guard used <= budget, count <= budget - used, let n = Int(exactly: count) else {
+                found(tid, "", .overBudget(needed: used &+ count, budget: budget))
+                stopped = true
                 return nil
             }
-            if let b = found { return BusyThread(tid: s.tid, name: b.name, how: "inside (its stack points into)") }
+            used += count
+            do { return try target.read(address, count: n) } catch {
+                found(tid, "", .unreadable(address: address, count: count, reason: "\(error)"))
+                return nil
+            }
         }
-        return nil
+
+        /// Scans a thread's live stack and, through signal frames on it, the
+        /// stacks it interrupted.
+        mutating func stack(of tid: Int32, from sp: UInt64) {
+            var work: [(sp: UInt64, frame: UInt64?)] = [(sp, nil)]
+            while let (sp, frame) = work.popLast(), !stopped {
+                guard let m = maps.containing(sp), m.permissions.hasPrefix("r") else {
+                    found(tid, "", .unknownStack(sp: sp, frame: frame))
+                    continue
+                }
+                let start = sp & ~7
+                let end = live[m.start] ?? m.end
+                live[m.start] = min(end, start)
+                guard start < end, let bytes = read(tid, start, end - start) else { continue }
+                let hits = WordScan.scan(bytes, base: start, index: index, findFrames: true)
+                // The kernel puts a frame's restorer (pretcode) first; a word
+                // that merely looks like the selector has none there.
+                let frames = hits.frames.filter { maps.containing($0.pretcode)?.isExecutable == true }
+                for f in frames {
+                    if let r = index.range(containing: f.rip) { found(tid, r.name, .interrupted(frame: f.frame, ip: f.rip)) }
+                    work.append((f.rsp, f.frame))
+                }
+                // A frame's saved rip is reported as the interruption above.
+                let ripSlots = Set(frames.map { $0.frame &+ 8 &+ UInt64(SignalFrame.ripOffset) })
+                for u in hits.uses where !ripSlots.contains(u.slot) {
+                    found(tid, u.range.name, frame.map { .onInterruptedStack(slot: u.slot, value: u.value, frame: $0) }
+                          ?? .onStack(slot: u.slot, value: u.value))
+                }
+            }
+        }
+
+        /// Every writable mapping that is not a live stack already scanned.
+        mutating func restOfMemory() {
+            for m in maps.sorted where m.permissions.dropFirst().hasPrefix("w") && !skipped(m) {
+                var upper = m.end
+                if let low = live[m.start] {
+                    if holdsOneStack(m) { continue }
+                    upper = low
+                }
+                var a = m.start
+                while a < upper, !stopped {
+                    let n = min(upper - a, UInt64(ConsistencyCheck.chunk))
+                    if let bytes = read(0, a, n) {
+                        for u in WordScan.scan(bytes, base: a, index: index, findFrames: false).uses {
+                            found(0, u.range.name, .inMemory(slot: u.slot, value: u.value, mapping: describe(m)))
+                        }
+                    }
+                    a += n
+                }
+            }
+        }
+
+        /// Mappings that can hold no stack: device memory (reading it can
+        /// have effects, and no code runs on it), and xsplice's own registry,
+        /// which records code addresses by design.
+        func skipped(_ m: MapEntry) -> Bool {
+            m.path.hasPrefix("/dev/") || m.path.hasPrefix("/memfd:\(RegistryStore.memfdName)")
+        }
+
+        /// Whether everything below a stack pointer in `m` is dead: true for
+        /// the main stack, and for an anonymous mapping directly above a
+        /// guard mapping (no access), which is how thread stacks are laid
+        /// out. A heap, a file mapping, or anonymous memory that may have
+        /// merged with a neighbour can hold other stacks below, so it is
+        /// scanned in full.
+        func holdsOneStack(_ m: MapEntry) -> Bool {
+            if m.path == "[stack]" { return true }
+            guard m.inode == 0, m.path.isEmpty, let g = maps.below(m) else { return false }
+            return g.permissions.hasPrefix("---")
+        }
+
+        func describe(_ m: MapEntry) -> String {
+            "\(m.path.isEmpty ? "anonymous memory" : m.path) \(hex(m.start))-\(hex(m.end))"
+        }
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 /// with SIGKILL on reaching it, exactly as an operator's `kill -9` would.
 ///
 /// Points, in the order an operation reaches them:
-/// `loaded` (code mapped and recorded, before the stop window),
+/// `mapping` (the code region recorded in the journal, not yet mapped),
+/// `mapped` (the code region recorded in the journal and mapped, nothing
+/// written into it), `loaded` (code written, before the stop window),
 /// `journaled` (inside the window, the writes recorded, none made),
 /// `wrote-one` (the first entry written), `wrote-all` (every entry written,
 /// registry not yet updated), `committed` (registry updated, threads still
@@ -19,7 +21,7 @@ import Foundation
 /// A release build compiles `point` to nothing, so the production binary
 /// reads neither variable and holds neither name.
 public enum FaultInjection {
-    public static let points = ["loaded", "journaled", "wrote-one", "wrote-all", "committed", "resumed"]
+    public static let points = ["mapping", "mapped", "loaded", "journaled", "wrote-one", "wrote-all", "committed", "resumed"]
 
     #if XSPLICE_FAULTS
     /// Whether this build honours the variables.

@@ -2,19 +2,12 @@ import Hash
 import Target
 
 extension LiveSession {
-    /// Before the stop window: records the freshly loaded code, so that if
-    /// xsplice dies now the next command frees it.
-    func recordLoaded(_ operation: String, code: LoadedCode, unwindFrames: UInt64?) throws -> Journal {
-        let l = try store.load(at: code.registryBase)
-        var reg = l.registry
-        if let j = reg.journal {
-            throw ApplierError.conflict("another operation is pending in this process (\(j.operation)); run `xsplice recover`")
-        }
-        let j = Journal.fresh(operation, loaded: [.init(address: code.region, size: code.size, unwindFrames: unwindFrames)])
-        reg.journal = j
-        try store.save(reg, at: code.registryBase, readAt: l.generation)
+    /// Before the stop window: the loaded code is already in the journal
+    /// (recorded before it was mapped); if xsplice dies now the next command
+    /// frees it.
+    func recordLoaded(_ code: LoadedCode) -> Journal {
         FaultInjection.point("loaded", target: target.pid)
-        return j
+        return code.journal
     }
 
     /// On a refusal after loading: frees the code and clears our journal.
@@ -61,7 +54,8 @@ extension LiveSession {
             var freed = 0
             for r in j.freeIfAbandoned {
                 // A region recorded before it was mapped may never have been.
-                guard (try? derived.checkFreeable(r.address, r.size, records: reg.records, label: "code being freed", unwind: r.unwindFrames != nil)) != nil
+                guard (try? derived.checkFreeable(r.address, r.size, records: reg.records, label: "code being freed",
+                                                          unwind: r.unwindFrames != nil)) != nil
                 else { continue }
                 if CodeLoader.unload(r, target: target) { freed += 1 }
             }
@@ -73,10 +67,11 @@ extension LiveSession {
         for w in j.writes {
             try derived.check(patchAddress: w.address, bytes: w.new, records: j.after, label: w.function)
         }
-        for r in j.freeWhenDone { try derived.checkFreeable(r.address, r.size, records: j.after, label: "code being freed", unwind: r.unwindFrames != nil) }
+        for r in j.freeWhenDone { try derived.checkFreeable(r.address, r.size, records: j.after, label: "code being freed",
+                                                             unwind: r.unwindFrames != nil) }
         let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
             j.writes.map { BusyRange(range: $0.address..<($0.address + UInt64($0.new.count)), name: $0.function) }
-                + j.freeWhenDone.map { BusyRange(range: $0.address..<($0.address + $0.size), name: "code being freed") }
+                + j.freeWhenDone.map { $0.busy("code being freed") }
         }) { _ -> Int in
             let cur = try store.load(at: base)
             guard cur.registry.journal?.nonce == j.nonce, cur.generation == loaded.generation else {

@@ -51,10 +51,11 @@ extension LiveSession {
             try Patchability.check(f, entry: e, disassembler: disassembler)
         }
         let unwinder = try UnwindRegistrar.plan(p, target: target)
-        let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds)
+        let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds,
+                                                operation: "replace \(old.name) with \(p.name)")
         var journal: Journal?
         do {
-            journal = try recordLoaded("replace \(old.name) with \(p.name)", code: code, unwindFrames: frames)
+            journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in

@@ -42,7 +42,7 @@ extension LiveSession {
     func busyRanges(of record: Registry.Record) -> [BusyRange] {
         record.functions.map {
             BusyRange(range: $0.site.entryAddress..<($0.site.entryAddress + $0.oldSize), name: $0.displayName)
-        } + [BusyRange(range: record.regionAddress..<(record.regionAddress + record.regionSize), name: "the new code of \(record.name)")]
+        } + [record.region.busy("the new code of \(record.name)")]
     }
 
     /// What a function returns to when `record`'s jump is taken out.

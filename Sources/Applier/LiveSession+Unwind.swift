@@ -3,25 +3,42 @@ import Target
 
 extension LiveSession {
     /// Loads a payload's code and, when the target has an unwinder for it,
-    /// registers the code's unwind frames, all before the stop window and
-    /// before the journal names the region: if xsplice dies in between, the
-    /// region is leaked with its frames still valid, never freed under the
-    /// unwinder. Returns the registered frames' address.
+    /// registers the code's unwind frames, before the stop window. The
+    /// journal names the frames with the region before the registration, and
+    /// whatever frees the region later deregisters them only if the
+    /// unwinder's record in the region shows them registered: an xsplice
+    /// killed at any point leaves neither freed frames listed by the unwinder
+    /// nor a deregistration of frames it never had (which aborts libgcc).
+    /// Returns the code and the registered frames' address.
     func loadRegistered(_ p: Payload, module: LoadedModule, unwinder: UnwindRegistrar.Unwinder?,
-                        timeoutSeconds: Double) throws -> (LoadedCode, UInt64?) {
-        let code = try CodeLoader.load(p, module: module, target: target, registering: unwinder != nil)
+                        timeoutSeconds: Double, operation: String) throws -> (LoadedCode, UInt64?) {
+        var code = try CodeLoader.load(p, module: module, target: target, operation: operation, registering: unwinder != nil)
         guard let u = unwinder, let frames = code.unwind else { return (code, nil) }
         do {
+            code = try noteFrames(frames.frames, of: code)
             try UnwindRegistrar.register(frames.frames, object: frames.object, with: u, target: target,
                                          timeoutSeconds: timeoutSeconds)
-        } catch ApplierError.conflict(let why) where why.contains("did not record") {
-            // Registered in some unknown way: it cannot be taken back safely, so the code stays.
-            throw ApplierError.conflict(why)
         } catch {
-            CodeLoader.unload(region: code.region, size: code.size, target: target)
+            abandon(code.journal, code: code, unwindFrames: frames.frames)
             throw error
         }
         return (code, frames.frames)
+    }
+
+    /// The pending journal, its loaded region now naming the frames.
+    private func noteFrames(_ frames: UInt64, of code: LoadedCode) throws -> LoadedCode {
+        let l = try store.load(at: code.registryBase)
+        var reg = l.registry
+        guard var j = reg.journal, j.nonce == code.journal.nonce else {
+            throw ApplierError.conflict("the pending operation changed under this one; nothing was written")
+        }
+        j.freeIfAbandoned = j.freeIfAbandoned.map {
+            $0.address == code.region ? Journal.Region(address: $0.address, size: $0.size, unwindFrames: frames) : $0
+        }
+        reg.journal = j
+        try store.save(reg, at: code.registryBase, readAt: l.generation)
+        return LoadedCode(region: code.region, size: code.size, registryBase: code.registryBase,
+                          replacements: code.replacements, journal: j, unwind: code.unwind)
     }
 
     /// What the result says about the new code's unwind information.

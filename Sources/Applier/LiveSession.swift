@@ -45,7 +45,13 @@ public final class LiveSession {
     /// to be half-patched.
     func whileAlive<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch {
-            if !target.isAlive { throw TargetError.exited(pid: target.pid, detail: "it ended during \(what) (\(error))") }
+            if !target.isAlive {
+                // A write that could not be finished or undone in a process
+                // that is gone leaves nothing inconsistent: say only what failed.
+                let why: String
+                if case ApplierError.inconsistent = error { why = "" } else { why = " (\(error))" }
+                throw TargetError.exited(pid: target.pid, detail: "it ended during \(what)\(why)")
+            }
             throw error
         }
     }
@@ -64,18 +70,19 @@ public final class LiveSession {
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
-            let unwinder = try UnwindRegistrar.plan(p, target: target)
             var r = result("apply", "would apply (dry run, nothing written)", file,
                            report.functions.map { row($0, after: "applied(\(p.name))") })
-            r.unwind = Self.unwindNote(p, unwinder, dryRun: true)
+            r.bindings = try bindings(p, module: module)
+            r.unwind = Self.unwindNote(p, try UnwindRegistrar.plan(p, target: target), dryRun: true)
             return r
         }
 
         let unwinder = try UnwindRegistrar.plan(p, target: target)
-        let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds)
+        let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds,
+                                                operation: "apply \(p.name)")
         var journal: Journal?
         do {
-            journal = try recordLoaded("apply \(p.name)", code: code, unwindFrames: frames)
+            journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 Self.busyRanges(p.functions, at: entries)
             }) { () -> (WindowPlan, [OperationResult.Function]) in

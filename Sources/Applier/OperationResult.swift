@@ -22,6 +22,18 @@ public struct OperationResult: Codable, Sendable {
     public var region: String?
     /// What became of the new code's unwind information, when it has some.
     public var unwind: String? = nil
+    /// `apply --dry-run`: what each reference of the new code binds to.
+    public var bindings: [Bound]?
+
+    public struct Bound: Codable, Sendable {
+        public var reference: String
+        /// "module" (bound at build time), "dynamic" or "ifunc".
+        public var kind: String
+        public var module: String
+        public var definition: String
+        public var address: String
+        public var reason: String
+    }
 
     public var text: String {
         var s = "\(action) \(payload) (\(id.prefix(12))): \(outcome)"
@@ -29,6 +41,13 @@ public struct OperationResult: Codable, Sendable {
         s += "\n"
         for f in functions { s += "  \(f.function)  \(f.address)  \(f.before) -> \(f.after)\n" }
         if let unwind { s += "unwind: \(unwind)\n" }
+        if let bindings, !bindings.isEmpty {
+            s += "bindings:\n"
+            for b in bindings {
+                let def = b.definition == b.reference ? "" : "\(b.definition) "
+                s += "  \(b.reference) -> \(b.module) \(def)\(b.address) (\(b.reason))\n"
+            }
+        }
         if pause_us > 0 || attempts > 0 {
             s += "pause: \(pause_us) us (\(threads) thread\(threads == 1 ? "" : "s") stopped, attempt \(attempts))\n"
         }

@@ -13,15 +13,14 @@ public final class OperatorLock {
 
     /// Where lock files live: $XSPLICE_LOCK_DIR, else /run/xsplice (sticky
     /// and world-writable like /tmp, so users can lock their own processes).
-    static var directory: String {
+    public static var directory: String {
         if let d = getenv("XSPLICE_LOCK_DIR") { return String(cString: d) }
         return "/run/xsplice"
     }
 
     /// Waits up to `timeoutSeconds` for the lock of process `pid`.
-    public init(pid: Int32, timeoutSeconds: Double) throws {
+    public init(pid: Int32, timeoutSeconds: Double, directory dir: String = OperatorLock.directory) throws {
         let start = try ProcessIdentity.startTime(pid: pid)
-        let dir = Self.directory
         if mkdir(dir, 0o1777) == 0 { chmod(dir, 0o1777) }
         path = "\(dir)/\(pid)-\(start).lock"
         let began = Clock.nowMicros()

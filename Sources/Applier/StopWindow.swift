@@ -20,26 +20,30 @@ enum StopWindow {
         let deadline = start + UInt64(max(0, timeoutSeconds) * 1_000_000)
         var backoff: UInt64 = 500
         var attempts = 0
-        let maps = try target.maps()
         while true {
             attempts += 1
             let t0 = Clock.nowMicros()
             let world = try target.stopAll(timeoutSeconds: max(1, timeoutSeconds))
             let t1 = Clock.nowMicros()
-            let found: BusyThread?
+            let found: [BusyThread]
             do {
-                found = try ConsistencyCheck.findBusy(world: world, memory: target, maps: maps, ranges: try busy())
+                // The map is read inside each stop: a thread born during the
+                // retries has a stack no earlier read knows.
+                found = try ConsistencyCheck.findBusy(world: world, target: target, ranges: try busy())
             } catch {
                 world.resume()
                 throw error
             }
-            if let b = found {
+            if let b = found.first {
                 world.resume()
                 guard Clock.nowMicros() + backoff < deadline else {
                     // The time actually spent, not the timeout asked for:
                     // with --timeout 0 one attempt still takes a moment.
                     let spent = Double(Clock.nowMicros() &- start) / 1_000_000
-                    throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: spent)
+                    if b.tid != 0, b.reason.isUse {
+                        throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: spent)
+                    }
+                    throw ApplierError.notFree(b.sentence, seconds: spent)
                 }
                 Clock.sleep(micros: backoff)
                 backoff = min(backoff * 2, 50_000)

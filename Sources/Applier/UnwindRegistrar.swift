@@ -31,6 +31,9 @@ enum UnwindRegistrar {
     /// pselect6, ppoll, epoll_pwait, accept4, epoll_pwait2.
     static let idleSyscalls: Set<Int> = [0, 7, 23, 34, 35, 43, 45, 47, 61, 128, 130, 230, 232, 247, 270, 271, 281, 288, 441]
     static let futex = 202
+    /// Calls return into the unwinder's own page (writable, never
+    /// executable), past libgcc's record: the fault there ends the call.
+    static let returnOffset: UInt64 = 2048
     /// How much of a stack is scanned for return addresses into the unwinder.
     static let stackScanLimit: UInt64 = 8 << 20
 
@@ -65,7 +68,7 @@ enum UnwindRegistrar {
                          timeoutSeconds: Double) throws {
         let call = RemoteFunctionCall(
             name: "__register_frame_info in \(u.module)", address: u.register, arguments: [frames, object],
-            timeoutSeconds: timeoutSeconds, eligible: { try ineligibility($0, u, target) },
+            returnAddress: object + returnOffset, timeoutSeconds: timeoutSeconds, eligible: { try ineligibility($0, u, target) },
             // Registration blocks only to take its lock, and holds it over
             // a few stores: a thread found waiting in a futex holds nothing.
             abandonable: { $0.syscall == futex })
@@ -89,7 +92,7 @@ enum UnwindRegistrar {
     /// Takes the frames back; false when that could not be proven done, in
     /// which case the caller must leave the code mapped (a leak is harmless,
     /// freed frames the unwinder still lists are not).
-    static func deregister(_ frames: UInt64, target: any ProcessControl, timeoutSeconds: Double = 5) -> Bool {
+    static func deregister(_ frames: UInt64, object: UInt64, target: any ProcessControl, timeoutSeconds: Double = 5) -> Bool {
         guard let modules = try? target.modules(), let maps = try? target.maps() else { return false }
         let found = modules.filter {
             $0.exportedSymbol(named: "__register_frame_info") != nil && $0.exportedSymbol(named: "__deregister_frame_info") != nil
@@ -99,7 +102,7 @@ enum UnwindRegistrar {
                          code: maps.filter { $0.path == m.path && $0.isExecutable }.map { $0.start..<$0.end })
         let call = RemoteFunctionCall(
             name: "__deregister_frame_info in \(u.module)", address: u.deregister, arguments: [frames],
-            timeoutSeconds: timeoutSeconds, eligible: { try ineligibility($0, u, target) },
+            returnAddress: object + returnOffset, timeoutSeconds: timeoutSeconds, eligible: { try ineligibility($0, u, target) },
             // It may free memory while holding its lock: never undone.
             abandonable: { _ in false })
         return (try? target.callFunction(call)) != nil

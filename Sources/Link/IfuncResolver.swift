@@ -42,7 +42,8 @@ struct IfuncResolver {
                     let slot = m.liveAddress(r.offset)
                     let value = LinkMap.le(try memory.read(slot, count: 8), 0)
                     guard value != resolver, isCode(value, of: owner) else { continue }
-                    found.append(Choice(address: value, evidence: "\(m.isMain ? "(main)" : m.soname) GOT slot 0x\(String(slot, radix: 16))"))
+                    let at = "\(m.isMain ? "(main)" : m.soname) GOT slot 0x\(String(slot, radix: 16))"
+                    found.append(Choice(address: value, evidence: "IFUNC, resolved by the target (\(at))"))
                 }
             }
         }

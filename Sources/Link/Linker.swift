@@ -13,9 +13,13 @@ public struct Linker {
     let memory: any Memory
     /// Every loaded module, asked for only when a dynamic symbol needs it.
     let allModules: () throws -> [LoadedModule]
+    /// The live process, when there is one: xsplice may then compare its own
+    /// IFUNC choices with the target's (see `OwnProcessIfunc`).
+    let pid: Int32?
 
-    public init(payload: Payload, module: LoadedModule, memory: any Memory,
+    public init(payload: Payload, module: LoadedModule, memory: any Memory, pid: Int32? = nil,
                 allModules: @escaping () throws -> [LoadedModule]) {
+        self.pid = pid
         self.payload = payload
         self.module = module
         self.memory = memory
@@ -78,6 +82,14 @@ public struct Linker {
             throw LinkError.changedModule(symbol: ref, expected: address,
                                           found: module.symbol(named: name, file: file)?.value, module: moduleName)
         }
+        if match.type == DynamicLookup.typeIFunc {
+            // The module's own IFUNC: its IRELATIVE slot holds the choice.
+            guard let impl = try IfuncResolver(memory: memory, scope: [module]).implementation(of: match, in: module) else {
+                throw LinkError.ifuncUnresolved(symbol: ref, module: moduleName)
+            }
+            return Binding(reference: ref, kind: .ifunc, module: moduleName, definition: Self.name(at: impl.address, in: module),
+                           address: impl.address, reason: impl.evidence, isData: false)
+        }
         return Binding(reference: ref, kind: .module, module: moduleName, definition: ref,
                        address: module.liveAddress(address), reason: "in the patched module, bound at build time",
                        isData: match.type == Symbol.typeObject || match.type == DynamicLookup.typeTLS)
@@ -117,12 +129,14 @@ public struct Linker {
                            address: owner.liveAddress(found.symbol.value), reason: order,
                            isData: found.symbol.type == Symbol.typeObject || found.symbol.type == DynamicLookup.typeTLS)
         }
-        guard let impl = try IfuncResolver(memory: memory, scope: scope).implementation(of: found.symbol, in: owner) else {
+        let fromSlot = try IfuncResolver(memory: memory, scope: scope).implementation(of: found.symbol, in: owner)
+        let fromSelf = fromSlot == nil ? pid.flatMap { OwnProcessIfunc.implementation(of: name, in: owner, pid: $0) } : nil
+        guard let impl = fromSlot ?? fromSelf.map({ IfuncResolver.Choice(address: $0.address, evidence: $0.evidence) }) else {
             throw LinkError.ifuncUnresolved(symbol: name, module: ownerName)
         }
         return Binding(reference: name, kind: .ifunc, module: ownerName,
                        definition: Self.name(at: impl.address, in: owner),
-                       address: impl.address, reason: "IFUNC, resolved by the target (\(impl.evidence))", isData: false)
+                       address: impl.address, reason: impl.evidence, isData: false)
     }
 
     /// A non-PIC reference (32-bit absolute or PC-relative, not through the

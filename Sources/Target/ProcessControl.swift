@@ -5,6 +5,8 @@ public protocol SyscallPort {
     func memfdCreate(nameAt: UInt64, flags: UInt32) throws -> Int64
     func ftruncate(fd: Int64, length: UInt64) throws
     func close(fd: Int64) throws
+    /// Writable memory for a short argument (a name) of the next call.
+    func scratch(count: Int) throws -> UInt64
 }
 
 /// The two registers the consistency check looks at.
@@ -40,6 +42,14 @@ public protocol ProcessControl: Target, WritableMemory {
     func stopAll(timeoutSeconds: Double) throws -> any ThreadStop
     /// Runs a function of the target on one borrowed thread (see RemoteCall.swift).
     func callFunction(_ call: RemoteFunctionCall) throws -> UInt64
+    /// Tasks outside the thread group that share its memory (see
+    /// `SharedAddressSpace`); a stop of the group does not hold them.
+    func addressSpaceSharers() throws -> [Int32]
+}
+
+extension ProcessControl {
+    /// A target that cannot share its memory with another task (a simulated one).
+    public func addressSpaceSharers() throws -> [Int32] { [] }
 }
 
 extension SyscallPort {

@@ -7,6 +7,10 @@ import Foundation
 public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     public let pid: Int32
     public let memory: ProcessMemory
+    /// Whose /proc entry shows the address space: the process's own, or a
+    /// live thread's once the main thread has called pthread_exit (a zombie
+    /// leader's mem, maps and map_files are empty).
+    let view: Int32
     private var cachedModules: [LoadedModule]?
     private var elfCache: [String: ELFFile] = [:]
     private var moduleCache: [UInt64: LoadedModule] = [:]
@@ -15,21 +19,23 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     public init(pid: Int32) throws {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { throw TargetError.noSuchProcess(pid) }
         self.pid = pid
-        self.memory = try ProcessMemory(pid: pid)
+        let live = (try? Threads.list(pid: pid))?.filter { !Threads.isZombie(pid: pid, tid: $0) } ?? []
+        view = live.contains(pid) || live.isEmpty ? pid : live.min() ?? pid
+        self.memory = try ProcessMemory(pid: view)
     }
 
     public func read(_ address: UInt64, count: Int) throws -> [UInt8] { try memory.read(address, count: count) }
     public func write(_ address: UInt64, bytes: [UInt8]) throws { try memory.write(address, bytes: bytes) }
     public func readMany(_ ranges: [(address: UInt64, count: Int)]) throws -> [[UInt8]] { try memory.readMany(ranges) }
 
-    public func maps() throws -> [MapEntry] { try MemoryMap.read(pid: pid) }
+    public func maps() throws -> [MapEntry] { try MemoryMap.read(pid: view) }
 
     public var isAlive: Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let text = try? ProcFile.text("/proc/\(pid)/stat") else { return false }
-        // The state letter follows the last ')' (the command may contain one).
-        guard let close = text.lastIndex(of: ")") else { return true }
-        return !text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+        // A process lives while any thread does: its main thread may have
+        // called pthread_exit and be a zombie while the others run.
+        guard let tids = try? Threads.list(pid: pid), !tids.isEmpty else { return false }
+        return tids.contains { !Threads.isZombie(pid: pid, tid: $0) }
     }
 
     /// Forgets the parsed module list, after the process may have loaded more.
@@ -55,12 +61,21 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         if let cachedModules { return try moduleAmong(cachedModules, named: name) }
         let all = try candidates()
         let likely = all.filter { name.isEmpty ? $0.isMain : $0.fileName == name }
+        var denied: TargetError?
         for c in likely {
-            if let m = try? load(c), name.isEmpty ? m.isMain : (!m.isMain && m.soname == name) {
-                byName[name] = m
-                return m
-            }
+            do {
+                let m = try load(c)
+                if name.isEmpty ? m.isMain : (!m.isMain && m.soname == name) {
+                    byName[name] = m
+                    return m
+                }
+            } catch let e as TargetError {
+                if case .mapFilesDenied = e { denied = e }
+                if case .permission = e { denied = e }
+            } catch {}
         }
+        // Not "not loaded" when the truth is that it could not be read.
+        if let denied { throw denied }
         let m = try moduleAmong(try modules(), named: name)
         byName[name] = m
         return m
@@ -76,7 +91,7 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
 
     private func candidates() throws -> [Candidate] {
         let maps = try self.maps()
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? ""
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(view)/exe")) ?? ""
         var out: [Candidate] = []
         var seen = Set<String>()
         for m in maps where m.inode != 0 && m.path.hasPrefix("/") && !seen.contains(m.path) {
@@ -108,27 +123,20 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     private func loadELF(mapping: MapEntry, path: String) throws -> ELFFile {
         let key = "\(mapping.start)"
         if let e = elfCache[key] { return e }
-        let mapFile = "/proc/\(pid)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))"
+        let mapFile = "/proc/\(view)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))"
         guard let data = FileManager.default.contents(atPath: mapFile) else {
             // Say why: map_files needs CAP_SYS_ADMIN, which is the usual cause.
             let fd = open(mapFile, O_RDONLY | O_CLOEXEC)
             let err = errno
             if fd >= 0 { close(fd) }
             if err == EACCES || err == EPERM {
-                throw TargetError.permission(pid: pid, what: "read the mapped files (/proc/PID/map_files, needs CAP_SYS_ADMIN) of")
+                throw TargetError.mapFilesDenied(pid: pid)
             }
             throw TargetError.binaryReplaced(path: path)
         }
         let elf = try ELFFile(bytes: [UInt8](data))
         elfCache[key] = elf
         return elf
-    }
-
-    /// The program's entry point: code that ran once at start-up and never
-    /// runs again, where remote system calls can borrow three bytes.
-    public func scratchAddress() throws -> UInt64 {
-        let main = try module(named: "")
-        return main.liveAddress(main.elf.entry)
     }
 
     public func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T {
@@ -139,13 +147,18 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
-    /// Stops one thread (the main one if it still runs) for remote syscalls.
+    public func addressSpaceSharers() throws -> [Int32] { try SharedAddressSpace.sharers(of: pid) }
+
+    /// Stops one thread for remote syscalls: the main one if it still runs
+    /// (a main thread that called pthread_exit stays listed as a zombie).
     public func withRemoteSyscalls<T>(timeoutSeconds: Double = 2, _ body: (RemoteSyscaller) throws -> T) throws -> T {
-        let tids = try Threads.list(pid: pid)
-        let tid = tids.contains(pid) ? pid : (tids.first ?? pid)
+        let tids = try Threads.list(pid: pid).filter { !Threads.isZombie(pid: pid, tid: $0) }
+        guard let tid = tids.contains(pid) ? pid : tids.min() else {
+            throw TargetError.exited(pid: pid, detail: "no live thread is left")
+        }
         let world = try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds, onlyThread: tid)
         defer { world.resume() }
-        let sc = try RemoteSyscaller(world: world, memory: memory, scratch: try scratchAddress())
+        let sc = try RemoteSyscaller(world: world, memory: memory, thread: tid, modules: { try self.modules() })
         return try body(sc)
     }
 }

@@ -17,13 +17,18 @@ public struct RemoteFunctionCall {
     public var abandonable: (BorrowedThread) -> Bool
     /// How long to look for an eligible thread, and how long the call may take.
     public var timeoutSeconds: Double
+    /// Where the function returns to: a mapped address that is not
+    /// executable, so the return faults there and the fault is the sign the
+    /// call is done. No byte of the target's code is borrowed.
+    public var returnAddress: UInt64
 
-    public init(name: String, address: UInt64, arguments: [UInt64], timeoutSeconds: Double,
+    public init(name: String, address: UInt64, arguments: [UInt64], returnAddress: UInt64, timeoutSeconds: Double,
                 eligible: @escaping (BorrowedThread) throws -> String?,
                 abandonable: @escaping (BorrowedThread) -> Bool) {
         self.name = name
         self.address = address
         self.arguments = arguments
+        self.returnAddress = returnAddress
         self.timeoutSeconds = timeoutSeconds
         self.eligible = eligible
         self.abandonable = abandonable
@@ -70,9 +75,10 @@ public enum RemoteCallError: Error, CustomStringConvertible {
 }
 
 extension ProcessTarget {
-    /// Borrows one eligible thread, runs the function on it with a return
-    /// address at the program's entry point (where one `int3` is borrowed, as
-    /// for remote system calls), and puts back every register and byte.
+    /// Borrows one eligible thread, runs the function on it with its signals
+    /// blocked (they stay pending and arrive after), and puts back every
+    /// register and the signal mask; the thread is then parked in a stop it
+    /// can leave safely if xsplice dies.
     public func callFunction(_ call: RemoteFunctionCall) throws -> UInt64 {
         guard call.arguments.count <= 6 else { throw RemoteCallError.badArguments(function: call.name, count: call.arguments.count) }
         let deadline = Clock.nowMicros() + UInt64(max(0.1, call.timeoutSeconds) * 1_000_000)
@@ -98,12 +104,10 @@ extension ProcessTarget {
 
     private func run(_ call: RemoteFunctionCall, on tid: Int32, in world: StoppedWorld, saved: user_regs_struct,
                      deadline: UInt64) throws -> UInt64 {
-        let scratch = try scratchAddress()
-        let savedByte = try read(scratch, count: 1)
         var regs = saved
         // Below the red zone, 16-byte aligned at the call as the ABI wants.
         let frame = ((saved.rsp &- 512) & ~0xf) &- 8
-        try write(frame, bytes: (0..<8).map { UInt8(truncatingIfNeeded: scratch >> (8 * UInt64($0))) })
+        try write(frame, bytes: (0..<8).map { UInt8(truncatingIfNeeded: call.returnAddress >> (8 * UInt64($0))) })
         let a = call.arguments + [UInt64](repeating: 0, count: 6 - call.arguments.count)
         regs.rdi = a[0]; regs.rsi = a[1]; regs.rdx = a[2]; regs.rcx = a[3]; regs.r8 = a[4]; regs.r9 = a[5]
         regs.rax = 0
@@ -111,17 +115,19 @@ extension ProcessTarget {
         regs.rip = call.address
         // Not a system call to restart: the kernel must not rewind our rip.
         regs.orig_rax = UInt64.max
-        try write(scratch, bytes: [0xcc])
+        let mask = try world.signalMask(tid)
         var restore = true
         defer {
             if restore {
-                try? write(scratch, bytes: savedByte)
                 try? world.setRegisters(tid, saved)
+                try? world.setSignalMask(tid, mask)
+                try? world.park(tid, deadline: Clock.nowMicros() + 2_000_000)
             }
         }
+        try world.setSignalMask(tid, ~0)
         try world.setRegisters(tid, regs)
         let limit = Double(deadline &- min(deadline, Clock.nowMicros())) / 1e6
-        switch try world.runCall(tid, returnsTo: scratch &+ 1, deadline: max(deadline, Clock.nowMicros() + 500_000)) {
+        switch try world.runCall(tid, returnsTo: call.returnAddress, deadline: max(deadline, Clock.nowMicros() + 500_000)) {
         case let .returned(value):
             return value
         case let .faulted(sig, at):
@@ -132,7 +138,7 @@ extension ProcessTarget {
             }
             // Holding something: let it finish if it will.
             let more = Clock.nowMicros() + 10_000_000
-            switch try world.runCall(tid, returnsTo: scratch &+ 1, deadline: more) {
+            switch try world.runCall(tid, returnsTo: call.returnAddress, deadline: more) {
             case let .returned(value): return value
             case let .faulted(sig, at): throw RemoteCallError.faulted(function: call.name, signal: sig, at: at)
             case .stopped:
@@ -151,10 +157,12 @@ extension StoppedWorld {
         case stopped(user_regs_struct)
     }
 
-    /// Runs a thread set up for a call until it traps at `returnsTo`,
-    /// faults, or the deadline passes (then it is interrupted and stopped).
-    /// Unrelated signals are held for delivery on resume; a fault is not.
+    /// Runs a thread set up for a call, its signals blocked, until its
+    /// return faults at `returnsTo`, it faults elsewhere, or the deadline
+    /// passes (then it is interrupted and stopped). A signal that stops it
+    /// anyway is held, with its siginfo, for `resume()`; a fault is not.
     func runCall(_ tid: Int32, returnsTo: UInt64, deadline: UInt64) throws -> CallStop {
+        movedOn.insert(tid)
         guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
         var interrupted = false
         while true {
@@ -175,13 +183,10 @@ extension StoppedWorld {
             let sig = xs_wstopsig(status)
             let event = xs_ptrace_event(status)
             let regs = try registers(tid)
-            if event == 0 && sig == SIGTRAP {
-                if regs.rip == returnsTo { return .returned(regs.rax) }
-                return .faulted(sig, at: regs.rip)
-            }
-            if event == 0 && [SIGSEGV, SIGBUS, SIGILL, SIGFPE].contains(sig) { return .faulted(sig, at: regs.rip) }
+            if event == 0 && sig == SIGSEGV && regs.rip == returnsTo { return .returned(regs.rax) }
+            if event == 0 && [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP].contains(sig) { return .faulted(sig, at: regs.rip) }
             if interrupted && (event == XS_PTRACE_EVENT_STOP || (event == 0 && sig == SIGSTOP)) { return .stopped(regs) }
-            if event == 0 && sig != SIGSTOP { pendingSignals[tid] = sig }
+            if event == 0 && sig != SIGSTOP && pendingSignals[tid] == nil { hold(sig, of: tid) }
             guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
         }
     }

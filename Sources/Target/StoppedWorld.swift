@@ -8,13 +8,21 @@ import Glibc
 public final class StoppedWorld: ThreadStop {
     public let pid: Int32
     /// Stopped threads, in the order they stopped.
-    public private(set) var threads: [Int32] = []
+    public internal(set) var threads: [Int32] = []
     /// Signals that arrived while stopping; re-delivered on resume.
     var pendingSignals: [Int32: Int32] = [:]
-    private var attached: Set<Int32> = []
+    /// The siginfo of each held signal, as PTRACE_GETSIGINFO gave it.
+    var heldInfo: [Int32: [UInt8]] = [:]
+    /// Threads resumed since their held signal stopped them: PTRACE_DETACH
+    /// can no longer deliver it, so `resume()` queues it again first.
+    var movedOn: Set<Int32> = []
+    var attached: Set<Int32> = []
     public private(set) var firstStopMicros: UInt64 = 0
     public private(set) var resumedMicros: UInt64 = 0
     private var resumed = false
+    /// When stopping began, for the time a timeout reports.
+    private let beganMicros = Clock.nowMicros()
+    private var waitedSeconds: Double { Double(Clock.nowMicros() &- beganMicros) / 1e6 }
 
     /// The pause the target saw, from first stop to last resume.
     public var pauseMicros: UInt64 { resumedMicros >= firstStopMicros ? resumedMicros - firstStopMicros : 0 }
@@ -66,7 +74,7 @@ public final class StoppedWorld: ThreadStop {
             }
             try waitForStops(&waiting, deadline: deadline)
             if !fresh || only != nil { break }
-            guard rounds < 1000 else { throw TargetError.timeout(what: "threads to stop being created", seconds: 0) }
+            guard rounds < 1000 else { throw TargetError.timeout(what: "threads to stop being created", seconds: waitedSeconds) }
         }
         guard !threads.isEmpty else { throw TargetError.exited(pid: pid, detail: "no thread could be stopped") }
     }
@@ -94,7 +102,7 @@ public final class StoppedWorld: ThreadStop {
             }
             if progressed { continue }
             guard Clock.nowMicros() < deadline else {
-                throw TargetError.timeout(what: "threads \(waiting.sorted()) of \(pid) to stop", seconds: 0)
+                throw TargetError.timeout(what: "threads \(waiting.sorted()) of \(pid) to stop", seconds: waitedSeconds)
             }
             // Yield first (a stop usually lands within microseconds), then
             // sleep briefly so a slow thread does not cost a whole CPU.
@@ -125,7 +133,7 @@ public final class StoppedWorld: ThreadStop {
             let sig = xs_wstopsig(status)
             // A signal stopped the thread before our interrupt did; hold it
             // and deliver it when we let go.
-            if sig != SIGSTOP || !attached.contains(tid) { pendingSignals[tid] = sig }
+            if sig != SIGSTOP || !attached.contains(tid) { hold(sig, of: tid) }
         }
         if waiting.remove(tid) != nil || !threads.contains(tid) {
             if !threads.contains(tid) { threads.append(tid) }
@@ -150,40 +158,19 @@ public final class StoppedWorld: ThreadStop {
         guard xs_setregs(tid, &copy) == 0 else { throw TargetError.ptrace(op: "SETREGS", tid: tid, errno: errno) }
     }
 
-    /// Runs a stopped thread until its next stop and returns that status,
-    /// holding any unrelated signal for later delivery.
-    func runUntilTrap(_ tid: Int32, deadline: UInt64) throws {
-        guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
-        while true {
-            var status: Int32 = 0
-            let r = xs_waitpid_all(tid, &status, 1)
-            if r == 0 || (r < 0 && errno == EINTR) {
-                guard Clock.nowMicros() < deadline else {
-                    _ = xs_interrupt(tid)
-                    throw TargetError.timeout(what: "a remote system call in thread \(tid)", seconds: 0)
-                }
-                sched_yield()
-                continue
-            }
-            guard r == tid else { throw TargetError.ptrace(op: "waitpid", tid: tid, errno: errno) }
-            if xs_wifexited(status) != 0 || xs_wifsignaled(status) != 0 {
-                attached.remove(tid)
-                threads.removeAll { $0 == tid }
-                throw TargetError.exited(pid: pid, detail: "thread \(tid) ended during a remote system call")
-            }
-            let sig = xs_wstopsig(status)
-            if xs_ptrace_event(status) == 0 && sig == SIGTRAP { return }
-            if xs_ptrace_event(status) == 0 && sig != SIGSTOP { pendingSignals[tid] = sig }
-            guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
-        }
-    }
-
     /// Lets every thread go, re-delivering held signals. Safe to call twice.
     public func resume() {
         guard !resumed else { return }
         resumed = true
         for tid in attached {
-            _ = xs_detach(tid, pendingSignals[tid] ?? 0)
+            var sig = pendingSignals[tid] ?? 0
+            if sig != 0 && movedOn.contains(tid) { sig = requeue(sig, tid: tid) }
+            // Give the kernel the signal's own siginfo back, or it would
+            // deliver a bare SI_USER signal instead.
+            if sig != 0, var info = heldInfo[tid] {
+                _ = info.withUnsafeMutableBytes { xs_ptrace(0x4203 /* SETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+            }
+            _ = xs_detach(tid, sig)
         }
         resumedMicros = Clock.nowMicros()
         if firstStopMicros == 0 { firstStopMicros = resumedMicros }

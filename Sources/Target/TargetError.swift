@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Failures talking to a target. Whether the CLI calls them bad input or a
@@ -5,6 +6,8 @@ import Glibc
 public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
     case noSuchProcess(Int32)
     case permission(pid: Int32, what: String)
+    /// /proc/PID/map_files needs CAP_SYS_ADMIN, even for the process's owner.
+    case mapFilesDenied(pid: Int32)
     case alreadyTraced(pid: Int32, tracer: Int32)
     case io(what: String, address: UInt64, count: Int, reason: String)
     case moduleNotLoaded(String, loaded: [String])
@@ -15,6 +18,10 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
     case remoteSyscall(name: String, result: Int64)
     case binaryReplaced(path: String)
     case notMapped(UInt64)
+    /// No `syscall` instruction the target owns could be found to borrow.
+    case noSyscallSite
+    /// The thread's seccomp state would deny (or punish) a call xsplice needs.
+    case seccomp(pid: Int32, tid: Int32, call: String, outcome: String)
 
     public var description: String {
         switch self {
@@ -22,6 +29,9 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "no process with PID \(pid); check the PID (it may have exited)"
         case let .permission(pid, what):
             return "not permitted to \(what) process \(pid); run as root or as the process owner, and check /proc/sys/kernel/yama/ptrace_scope"
+        case let .mapFilesDenied(pid):
+            return "not permitted to read the files process \(pid) maps: /proc/\(pid)/map_files needs CAP_SYS_ADMIN, "
+                + "even for the process's owner; run xsplice as root (or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)"
         case let .alreadyTraced(pid, tracer):
             return "process \(pid) is already traced by PID \(tracer) (a debugger?); detach it first"
         case let .io(what, address, count, reason):
@@ -33,7 +43,7 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .ptrace(op, tid, err):
             return "ptrace \(op) on thread \(tid) failed: \(String(cString: strerror(err)))"
         case let .timeout(what, seconds):
-            return "timed out after \(seconds) s waiting for \(what)"
+            return "timed out after " + String(format: "%.2f", seconds) + " s waiting for \(what)"
         case let .exited(pid, detail):
             return "process \(pid) exited while xsplice was working: \(detail)"
         case let .remoteSyscall(name, result):
@@ -42,6 +52,12 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "the file mapped as \(path) differs from the one the process runs (replaced on disk?); xsplice reads the mapped file through /proc/PID/map_files and could not"
         case let .notMapped(a):
             return "address 0x\(String(a, radix: 16)) is not mapped in the target"
+        case .noSyscallSite:
+            return "found no system call instruction in the target to run a remote call from (no thread is in a system "
+                + "call and libc's syscall(3) is not loaded); xsplice writes no code of its own to make one"
+        case let .seccomp(pid, tid, call, outcome):
+            return "the seccomp filter of process \(pid) (thread \(tid)) would \(outcome) on \(call), which xsplice needs "
+                + "in the target (to map new code or its registry); no remote call was made"
         }
     }
 }

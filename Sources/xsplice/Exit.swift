@@ -4,6 +4,7 @@ import Payload
 import Target
 import Hash
 import Applier
+import Link
 import OldCodeCheck
 
 /// A finished command's exit code with the message to print for it.
@@ -38,8 +39,17 @@ struct Exit: Error {
         case let e as TargetError:
             switch e {
             case .noSuchProcess, .moduleNotLoaded: return Exit(code: badInput, message: e.description)
+            case .exited: return Exit(code: refused, message: "refused: \(e); there is no process left to patch")
             default: return Exit(code: refused, message: "refused: \(e); the target is unchanged")
             }
+        case let e as OperatorLockError:
+            return Exit(code: refused, message: e.description)
+        case let e as LinkError:
+            // Binding happens before anything is mapped or written. A symbol
+            // no module defines is a payload that does not fit this process,
+            // as a module that is not loaded is.
+            if case .unresolved = e { return Exit(code: badInput, message: e.description) }
+            return Exit(code: refused, message: "refused: \(e); the target is unchanged")
         case let e as Exit:
             return e
         default:

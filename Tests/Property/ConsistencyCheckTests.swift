@@ -12,27 +12,15 @@ import Testing
     /// Applies counter's fixA with the simulated thread set up as `place`
     /// says; returns the exit code and whether the code is unchanged.
     func applyWith(_ place: Where) throws -> (Int32, Bool) {
-        let u = try Universe.load("counter")
-        guard let file = u.files.first(where: { $0.payload.name == "fixA" }) else { throw TestFailure("no fixA") }
-        let sim = try SimulatedProcess(binary: u.manifest.patchedFile)
-        let session = try LiveSession(target: sim)
-        let f = file.payload.functions[0]
-        let entry = try sim.module(named: f.module).liveAddress(f.oldAddress)
-        let sp = sim.threadPointers.stack
-        func word(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
-        switch place {
-        case .none: break
-        case .stackPointerToEntry: try sim.write(sp + 16, bytes: word(entry))
-        case .stackReturnAddressInside: try sim.write(sp + 16, bytes: word(entry + 7))
-        case .instructionInside: sim.threadPointers.instruction = entry + 2
+        let r = try SimulatedApply.run { sim, entry, sp in
+            switch place {
+            case .none: break
+            case .stackPointerToEntry: try sim.write(sp + 16, bytes: SimulatedApply.word(entry))
+            case .stackReturnAddressInside: try sim.write(sp + 16, bytes: SimulatedApply.word(entry + 7))
+            case .instructionInside: sim.threadPointers.instruction = entry + 2
+            }
         }
-        let before = try u.codeBytes(session)
-        do {
-            _ = try session.apply(file, timeoutSeconds: 0.05)
-            return (0, try u.codeBytes(session) == before)
-        } catch {
-            return (SequenceRunner.exitCode(error), try u.codeBytes(session) == before)
-        }
+        return (r.code, r.unchanged)
     }
 
     @Test func idleThreadDoesNotBlock() throws {

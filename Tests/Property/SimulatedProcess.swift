@@ -136,5 +136,6 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
 
         func ftruncate(fd: Int64, length: UInt64) throws { process.files[fd] = length }
         func close(fd: Int64) throws { process.files[fd] = nil }
+        func scratch(count: Int) throws -> UInt64 { process.threadPointers.stack - 128 - UInt64(count) }
     }
 }

@@ -77,6 +77,38 @@ import Testing
     @Test func newWritableGlobalIsRefused() throws {
         let bin = try gcc("prog5", program, ["-O2", "-g"])
         let obj = try gcc("glob.o", "static int fresh[4]; int target_fn(int x) { fresh[x & 3]++; return fresh[0]; }\n", ["-O2", "-c", "-ffunction-sections"])
-        try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["writable data"])
+        try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["writable data", "fresh", "target_fn"])
+    }
+
+    /// A variable the fix declares with another size than the running build's
+    /// is refused, naming the variable and the function; the same size binds.
+    @Test func changedVariableSizeIsRefusedByName() throws {
+        let src = """
+        static int table[4];
+        __attribute__((noinline)) int target_fn(int x) { table[x & 3] += x; return table[0] + table[3]; }
+        int main(int c, char **v) { (void)v; return target_fn(c); }
+        """
+        let bin = try gcc("prog6", src, ["-O2", "-g", "-ffunction-sections"])
+        let grown = try gcc("grown.o", "static int table[8];\nint target_fn(int x) { table[x & 7] += x; return table[0]; }\n",
+                            ["-O2", "-c", "-ffunction-sections"])
+        try refuse(["--binary", bin, "--object", grown, "--function", "target_fn"], ["table", "target_fn", "16", "32"])
+        let same = try gcc("same.o", "static int table[4];\nint target_fn(int x) { table[x & 3] -= x; return table[1]; }\n",
+                           ["-O2", "-c", "-ffunction-sections"])
+        let ok = try Shell.xsplice(["build", "--binary", bin, "--object", same, "--function", "target_fn", "-o", "\(dir)/same.xsp"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let shown = try Shell.xsplice(["inspect", "\(dir)/same.xsp"])
+        #expect(shown.stdout.contains("table@0x") && shown.stdout.contains("(in the module)"), "\(shown.stdout)")
+    }
+
+    /// A library without DT_SONAME is named by its file, as the live side names it.
+    @Test func libraryWithoutSonameIsKnownByItsFileName() throws {
+        let lib = try gcc("libnoname.so", "__attribute__((noinline)) int lib_fn(int x) { int s = 0; for (int i = 0; i < x; i++) s += i ^ x; return s; }\n",
+                          ["-O2", "-g", "-fPIC", "-shared", "-ffunction-sections"])
+        let obj = try gcc("libfix.o", "int lib_fn(int x) { return x * 7; }\n", ["-O2", "-c", "-fPIC", "-ffunction-sections"])
+        let out = "\(dir)/noname.xsp"
+        let r = try Shell.xsplice(["build", "--binary", lib, "--object", obj, "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let shown = try Shell.xsplice(["inspect", "--json", out])
+        #expect(shown.stdout.contains("libnoname.so"), "\(shown.stdout)")
     }
 }

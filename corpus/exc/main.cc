@@ -21,7 +21,8 @@
 #include <stdexcept>
 #include "exc.h"
 
-const char *volatile g_last_dtor = "none";
+volatile int g_last_dtor;
+static const char *const dtor_names[] = {"none", "relay-new"};
 
 static double now()
 {
@@ -46,13 +47,14 @@ int main(int argc, char **argv)
             t = e.what()[0] == 'n' ? "caught-new" : "caught-other";
         }
         const char *r = "returned";
-        g_last_dtor = "none";
+        g_last_dtor = 0;
         try {
             relay(int(n));
         } catch (const std::logic_error &e) {
             r = e.what()[0] == 'o' ? "caught-old" : "caught-other";
         }
-        std::printf("tick %ld thrower=%s relay=%s/%s\n", n, t, r, g_last_dtor);
+        int d = g_last_dtor;
+        std::printf("tick %ld thrower=%s relay=%s/%s\n", n, t, r, d >= 0 && d < 2 ? dtor_names[d] : "unknown");
         if (spin) {
             /* Never in a system call: no thread an unwinder call may borrow. */
             double until = now() + 0.02;

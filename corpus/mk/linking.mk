@@ -5,7 +5,7 @@ PROGRAMS2 += ifuncs interpose linkage
 
 ifuncs_SRCS     := main.c
 ifuncs_CFLAGS   := $(LINK_CF)
-ifuncs_VARIANTS := fixIfunc
+ifuncs_VARIANTS := fixIfunc fixStrstr
 
 interpose_SRCS     := main.c
 interpose_CFLAGS   := $(LINK_CF)

@@ -1,0 +1,1 @@
+#include "../stopwin/main.c"

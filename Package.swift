@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Hash", dependencies: ["COpenSSL"]),
         .target(name: "ELF"),
         .target(name: "Payload", dependencies: ["ELF", "Hash"]),
+        .target(name: "Diff", dependencies: ["ELF"]),
         .target(name: "Target", dependencies: ["ELF", "Hash", "CShims"]),
         .target(name: "Link", dependencies: ["Target", "Payload", "ELF", "Hash"]),
         .target(name: "OldCodeCheck", dependencies: ["Target", "Payload", "Hash", "CCapstone"]),
@@ -38,15 +39,20 @@ let package = Package(
         .executableTarget(
             name: "xsplice",
             dependencies: [
-                "Applier", "Link", "OldCodeCheck", "Payload", "Target", "Hash", "ELF",
+                "Applier", "Link", "OldCodeCheck", "Payload", "Target", "Hash", "ELF", "Diff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["SourceStamp"]
         ),
+        // `xsplice --version` names the commit the binary was built from.
+        .plugin(name: "SourceStamp", capability: .buildTool()),
         // Helpers shared by the test targets: paths, the corpus, processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "Unit",
-            dependencies: ["Hash", "ELF", "Payload", "Target", "Link", "OldCodeCheck", "Applier", "TestSupport", "CShims"],
+            dependencies: [
+                "Hash", "ELF", "Payload", "Target", "Link", "OldCodeCheck", "Applier", "Diff", "TestSupport", "CShims",
+            ],
             exclude: ["FuzzCrashes"]
         ),
         .testTarget(

@@ -77,7 +77,7 @@ enum CodeLoader {
         let base = try store.location() ?? store.create(using: sc, nameBuffer: try sc.scratch(count: 32))
         var loaded = try store.load(at: base)
         if let j = loaded.registry.journal {
-            throw ApplierError.conflict("another operation is pending in this process (\(j.operation)); run `xsplice recover`")
+            throw ApplierError.pendingOperation(j.operation)
         }
         var journal = Journal.fresh(operation, loaded: [])
         func record(_ regions: [Journal.Region], pending: Bool) throws {

@@ -46,7 +46,7 @@ extension LiveSession {
         let reg = loaded.registry
         guard let j = reg.journal else { return nil }
         guard ownerGone(j) else {
-            throw ApplierError.conflict("xsplice (PID \(j.ownerPID)) is in the middle of \(j.operation); retry when it is done")
+            throw ApplierError.operationInProgress(pid: j.ownerPID, operation: j.operation)
         }
         let derived = RegistryDerivedWrites(target: target)
         if !j.committed {
@@ -75,14 +75,14 @@ extension LiveSession {
         }) { _ -> Int in
             let cur = try store.load(at: base)
             guard cur.registry.journal?.nonce == j.nonce, cur.generation == loaded.generation else {
-                throw ApplierError.conflict("the pending operation changed while waiting; run recover again")
+                throw ApplierError.journalTakenOver(operation: j.operation)
             }
             var writer = PatchWriter(memory: target)
             for w in j.writes {
                 let live = try target.read(w.address, count: w.new.count)
                 if live == w.new { continue }
                 guard live == w.old else {
-                    throw ApplierError.conflict("\(w.function) holds neither its old nor its new bytes (foreign); the journal is kept for inspection")
+                    throw ApplierError.journalForeign(function: w.function, address: w.address)
                 }
                 writer.add(w.address, new: w.new, old: w.old, label: w.function)
             }

@@ -27,13 +27,17 @@ extension LiveSession {
 
     /// Reverts OLD and applies NEW in one stop window: no moment has neither
     /// active, and no moment has a half state.
-    public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5) throws -> OperationResult {
+    public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5,
+                        waitReturn: Bool = false) throws -> OperationResult {
         try exclusively(timeoutSeconds) {
-            try whileAlive("replace") { try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds) }
+            try whileAlive("replace") {
+                try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
+            }
         }
     }
 
-    func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double) throws -> OperationResult {
+    func replaceUnguarded(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double,
+                          waitReturn: Bool = false) throws -> OperationResult {
         let p = file.payload
         let module = try singleModule(p)
         try recoverPending(timeoutSeconds: timeoutSeconds)
@@ -46,7 +50,8 @@ extension LiveSession {
         for (f, e) in zip(p.functions, entries) {
             let st = stateAfterRevert(f, entry: e, old: old, reg: first, verifier: verifier)
             guard f.accepts(st) else {
-                throw ApplierError.conflict("\(f.displayName) would be \(describe(st, first)) once \(old.name) is reverted; \(p.name) accepts \(f.accepts.map(\.description).joined(separator: " or "))")
+                throw ApplierError.notAccepted(payload: p.name, functions: [rejection(f, st, first)],
+                                               when: .afterRevertOf(old.name))
             }
             try Patchability.check(f, entry: e, disassembler: disassembler)
         }
@@ -54,11 +59,14 @@ extension LiveSession {
         let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds,
                                                 operation: "replace \(old.name) with \(p.name)")
         var journal: Journal?
+        let waiter = waitReturn ? returnWaiter {
+            self.functionRanges(of: old) + Self.busyRanges(p.functions, at: entries)
+        } : nil
         do {
             journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 busyRanges(of: old) + Self.busyRanges(p.functions, at: entries)
-            }) { () -> (WindowPlan, [OperationResult.Function]) in
+            }, waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
                 let snap = try snapshot(at: code.registryBase)
                 let reg = snap.registry
                 guard let cur = reg.records.first(where: { $0.id == old.id }) else {
@@ -74,7 +82,8 @@ extension LiveSession {
                 for (i, f) in p.functions.enumerated() {
                     let st = stateAfterRevert(f, entry: entries[i], old: cur, reg: reg, verifier: v)
                     guard f.accepts(st) else {
-                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write")
+                        throw ApplierError.notAccepted(payload: p.name, functions: [rejection(f, st, reg)],
+                                                       when: .beforeWriting)
                     }
                     // Where OLD sat, NEW inherits what OLD had saved.
                     let inherited = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes
@@ -110,6 +119,7 @@ extension LiveSession {
             r.replaced = old.name
             r.unwind = Self.unwindNote(p, unwinder)
             r.region = hex(code.region)
+            r.waited = waiter?.summary
             return r
         } catch {
             abandon(journal, code: code, unwindFrames: frames)

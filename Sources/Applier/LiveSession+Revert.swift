@@ -53,17 +53,25 @@ extension LiveSession {
         return "applied(\(reg.payloadName(below.payloadID) ?? below.payloadID.shortHex))"
     }
 
-    public func revert(_ nameOrID: String, timeoutSeconds: Double = 5) throws -> OperationResult {
-        try exclusively(timeoutSeconds) { try whileAlive("revert") { try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds) } }
+    public func revert(_ nameOrID: String, timeoutSeconds: Double = 5,
+                       waitReturn: Bool = false) throws -> OperationResult {
+        try exclusively(timeoutSeconds) {
+            try whileAlive("revert") {
+                try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
+            }
+        }
     }
 
-    func revertUnguarded(_ nameOrID: String, timeoutSeconds: Double) throws -> OperationResult {
+    func revertUnguarded(_ nameOrID: String, timeoutSeconds: Double,
+                         waitReturn: Bool = false) throws -> OperationResult {
         try recoverPending(timeoutSeconds: timeoutSeconds)
         let first = try registry()
         let record = try first.find(nameOrID)
         try checkTop(record, in: first)
         guard let regBase = try store.location() else { throw ApplierError.registryCorrupt("registry mapping vanished") }
-        let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) }) { () -> (WindowPlan, [OperationResult.Function]) in
+        let waiter = waitReturn ? returnWaiter { self.functionRanges(of: record) } : nil
+        let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) },
+                                             waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
             let snap = try snapshot(at: regBase)
             guard let current = snap.registry.records.first(where: { $0.id == record.id }) else {
                 throw ApplierError.notApplied(nameOrID, applied: snap.registry.records.map(\.name))
@@ -93,8 +101,11 @@ extension LiveSession {
         // No thread was in the code when its jumps went away, and none can
         // enter it now, so the region can go.
         finishCleanup(outcome.value, base: regBase)
-        return OperationResult(action: "revert", outcome: "reverted", payload: record.name, id: record.id.hex, replaced: nil,
-                               functions: rows, pause_us: outcome.pauseMicros, phases_us: outcome.phases,
-                               attempts: outcome.attempts, threads: outcome.threads, region: nil)
+        var r = OperationResult(action: "revert", outcome: "reverted", payload: record.name, id: record.id.hex,
+                                replaced: nil, functions: rows, pause_us: outcome.pauseMicros,
+                                phases_us: outcome.phases,
+                                attempts: outcome.attempts, threads: outcome.threads, region: nil)
+        r.waited = waiter?.summary
+        return r
     }
 }

@@ -34,9 +34,12 @@ public final class LiveSession {
 
     // MARK: apply
 
-    public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false) throws -> OperationResult {
+    public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false,
+                      waitReturn: Bool = false) throws -> OperationResult {
         try exclusively(timeoutSeconds, unless: dryRun) {
-            try whileAlive("apply") { try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun) }
+            try whileAlive("apply") {
+                try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun, waitReturn: waitReturn)
+            }
         }
     }
 
@@ -56,7 +59,8 @@ public final class LiveSession {
         }
     }
 
-    func applyUnguarded(_ file: PayloadFile, timeoutSeconds: Double, dryRun: Bool) throws -> OperationResult {
+    func applyUnguarded(_ file: PayloadFile, timeoutSeconds: Double, dryRun: Bool,
+                        waitReturn: Bool = false) throws -> OperationResult {
         let p = file.payload
         // A bad module is bad input, found before anything is judged.
         let module = try singleModule(p)
@@ -66,7 +70,9 @@ public final class LiveSession {
         if report.verdict == .applied, registry.records.contains(where: { $0.id == file.id }) {
             return result("apply", "already applied", file, report.functions.map { row($0, after: "applied(\(p.name))") })
         }
-        guard report.verdict == .applicable else { throw ApplierError.conflict(Self.explain(report)) }
+        guard report.verdict == .applicable else {
+            throw ApplierError.notAccepted(payload: p.name, functions: Self.rejections(report), when: .beforeLoading)
+        }
         let entries = p.functions.map { module.liveAddress($0.oldAddress) }
         for (f, e) in zip(p.functions, entries) { try Patchability.check(f, entry: e, disassembler: disassembler) }
         if dryRun {
@@ -81,11 +87,12 @@ public final class LiveSession {
         let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds,
                                                 operation: "apply \(p.name)")
         var journal: Journal?
+        let waiter = waitReturn ? returnWaiter { Self.busyRanges(p.functions, at: entries) } : nil
         do {
             journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {
                 Self.busyRanges(p.functions, at: entries)
-            }) { () -> (WindowPlan, [OperationResult.Function]) in
+            }, waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
                 // Everything but the comparison and the writes happens here,
                 // before the threads are stopped.
                 let snap = try snapshot(at: code.registryBase)
@@ -97,7 +104,8 @@ public final class LiveSession {
                 for (i, f) in p.functions.enumerated() {
                     let st = v.state(of: f).state
                     guard f.accepts(st) else {
-                        throw ApplierError.conflict("\(f.displayName) changed to \(st) before the write; it is not an accepted pre-state")
+                        throw ApplierError.notAccepted(payload: p.name, functions: [rejection(f, st, snap.registry)],
+                                                       when: .beforeWriting)
                     }
                     sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
                                               registry: snap.registry, writer: &writer, guards: &guards))
@@ -114,6 +122,7 @@ public final class LiveSession {
             var r = result("apply", "applied", file, rows, outcome)
             r.unwind = Self.unwindNote(p, unwinder)
             r.region = hex(code.region)
+            r.waited = waiter?.summary
             return r
         } catch {
             abandon(journal, code: code, unwindFrames: frames)
@@ -135,14 +144,21 @@ public final class LiveSession {
         zip(functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
     }
 
-    static func explain(_ r: PayloadReport) -> String {
-        let bad = r.functions.filter { !$0.accepted }.map { row -> String in
-            var s = "\(row.function.displayName) is \(row.stateName.map { "applied(\($0))" } ?? row.state.description)"
-            if case let .foreign(why) = row.state { s += " (\(why))" }
-            s += ", accepted: \(row.function.accepts.map(\.description).joined(separator: " or "))"
-            return s
+    /// The functions of a report whose state the payload does not accept.
+    static func rejections(_ r: PayloadReport) -> [ApplierError.Rejection] {
+        r.functions.filter { !$0.accepted }.map { row in
+            var reason: ForeignReason?
+            if case let .foreign(why) = row.state { reason = why }
+            return .init(function: row.function.displayName,
+                         found: row.stateName.map { "applied(\($0))" } ?? row.state.description,
+                         reason: reason, accepted: row.function.accepts.map(\.description))
         }
-        return "payload \(r.name): " + bad.joined(separator: "; ")
+    }
+
+    func rejection(_ f: FunctionPatch, _ st: FunctionState, _ reg: Registry) -> ApplierError.Rejection {
+        var reason: ForeignReason?
+        if case let .foreign(why) = st { reason = why }
+        return .init(function: f.displayName, found: describe(st, reg), reason: reason, accepted: f.accepts.map(\.description))
     }
 
     func describe(_ st: FunctionState, _ reg: Registry) -> String {

@@ -24,6 +24,8 @@ public struct OperationResult: Codable, Sendable {
     public var unwind: String? = nil
     /// `apply --dry-run`: what each reference of the new code binds to.
     public var bindings: [Bound]?
+    /// Set when `--wait-return` let busy threads run out of the code first.
+    public var waited: WaitSummary?
 
     public struct Bound: Codable, Sendable {
         public var reference: String
@@ -48,6 +50,7 @@ public struct OperationResult: Codable, Sendable {
                 s += "  \(b.reference) -> \(b.module) \(def)\(b.address) (\(b.reason))\n"
             }
         }
+        if let waited { s += waited.text + "\n" }
         if pause_us > 0 || attempts > 0 {
             s += "pause: \(pause_us) us (\(threads) thread\(threads == 1 ? "" : "s") stopped, attempt \(attempts))\n"
         }

@@ -54,10 +54,4 @@ public struct Registry: RegistryView, Codable, Sendable, Equatable {
         }
         throw .notApplied(nameOrID, applied: records.map { "\($0.name) (\($0.id.shortHex))" })
     }
-
-    /// The payload whose jump is on top at `entry`, if any.
-    public func top(atEntry entry: UInt64) -> Record? {
-        guard let site = stack(atEntry: entry).last else { return nil }
-        return records.first { $0.id == site.payloadID }
-    }
 }

@@ -87,8 +87,6 @@ struct RegistryDerivedWrites {
     }
 
     private func refusal(_ label: String, _ address: UInt64, _ why: String) -> ApplierError {
-        .conflict("the registry in the target asks to change \(label) at 0x\(String(address, radix: 16)), but \(why): "
-                  + "xsplice writes only what it can derive from the program and live memory, so it wrote nothing "
-                  + "(the registry may have been tampered with; `xsplice verify` with the payloads shows the live state)")
+        .registryWriteUnproven(function: label, address: address, reason: why)
     }
 }

@@ -14,16 +14,23 @@ enum StopWindow {
         let phases: [String: UInt64]
     }
 
+    /// With a `waiter` (--wait-return), threads busy in the code are let run
+    /// until they return out of it, and the check runs again on the process
+    /// stopped at that moment, instead of backing off.
     static func run<T>(target: any ProcessControl, timeoutSeconds: Double, busy: () throws -> [BusyRange],
-                       _ body: (any ThreadStop) throws -> T) throws -> Outcome<T> {
+                       waiter: ReturnWaiter? = nil, _ body: (any ThreadStop) throws -> T) throws -> Outcome<T> {
         let start = Clock.nowMicros()
         let deadline = start + UInt64(max(0, timeoutSeconds) * 1_000_000)
         var backoff: UInt64 = 500
         var attempts = 0
+        var stoppedByWait: (any ThreadStop)?
+        defer { waiter?.release() }
+        try waiter?.prepare()
         while true {
             attempts += 1
             let t0 = Clock.nowMicros()
-            let world = try target.stopAll(timeoutSeconds: max(1, timeoutSeconds))
+            let world = try stoppedByWait ?? target.stopAll(timeoutSeconds: max(1, timeoutSeconds))
+            stoppedByWait = nil
             let t1 = Clock.nowMicros()
             let found: [BusyThread]
             do {
@@ -35,15 +42,26 @@ enum StopWindow {
                 throw error
             }
             if let b = found.first {
+                if let waiter {
+                    do {
+                        stoppedByWait = try waiter.wait(world: world, busy: try busy(), deadline: deadline)
+                    } catch {
+                        world.resume()
+                        throw error
+                    }
+                    if stoppedByWait != nil { continue }
+                    waiter.settle(world)
+                }
                 world.resume()
                 guard Clock.nowMicros() + backoff < deadline else {
                     // The time actually spent, not the timeout asked for:
                     // with --timeout 0 one attempt still takes a moment.
                     let spent = Double(Clock.nowMicros() &- start) / 1_000_000
+                    let why = waiter?.reason.map { "; --wait-return could not wait: \($0)" } ?? ""
                     if b.tid != 0, b.reason.isUse {
-                        throw ApplierError.busy(thread: b.tid, function: b.name, how: b.how, seconds: spent)
+                        throw ApplierError.busy(thread: b.tid, function: b.name + why, how: b.how, seconds: spent)
                     }
-                    throw ApplierError.notFree(b.sentence, seconds: spent)
+                    throw ApplierError.notFree(b.sentence + why, seconds: spent)
                 }
                 Clock.sleep(micros: backoff)
                 backoff = min(backoff * 2, 50_000)
@@ -54,9 +72,11 @@ enum StopWindow {
             do {
                 value = try body(world)
             } catch {
+                waiter?.settle(world)
                 world.resume()
                 throw error
             }
+            waiter?.settle(world)
             let n = world.threads.count
             let t3 = Clock.nowMicros()
             world.resume()

@@ -77,10 +77,10 @@ extension LiveSession {
                   operation: String, mine: Journal?, freeWhenDone: [Journal.Region]) throws -> WindowPlan {
         if let mine {
             guard snap.registry.journal?.nonce == mine.nonce else {
-                throw ApplierError.conflict("another xsplice took over this process's pending operation; nothing was written")
+                throw ApplierError.journalTakenOver(operation: mine.operation)
             }
         } else if let j = snap.registry.journal {
-            throw ApplierError.conflict("an interrupted operation (\(j.operation)) is pending; run `xsplice recover`")
+            throw ApplierError.pendingOperation(j.operation)
         }
         var j = mine ?? Journal.fresh(operation, loaded: [])
         j.committed = true
@@ -112,14 +112,15 @@ extension LiveSession {
     /// target is not what the plan was made from (another operator acted in
     /// between), the threads go again and the operation is judged afresh
     /// from what is there now, a few times at most.
-    func runPlanned<R>(timeoutSeconds: Double, busy: () throws -> [BusyRange],
+    func runPlanned<R>(timeoutSeconds: Double, busy: () throws -> [BusyRange], waiter: ReturnWaiter? = nil,
                        plan: () throws -> (WindowPlan, R)) throws -> (StopWindow.Outcome<Journal?>, R) {
         var tries = 0
         while true {
             tries += 1
             var (p, extra) = try plan()
             do {
-                let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: busy) { _ in
+                let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: busy,
+                                                 waiter: waiter) { _ in
                     try execute(&p)
                 }
                 return (outcome, extra)

@@ -72,6 +72,15 @@ public struct Linker {
         let ref = file.isEmpty ? name : "\(file):\(name)"
         // The definition must still be where the build found it: the same
         // name at the same link-time address (a different build fails here).
+        // A stripped module cannot be asked; the build resolved the address
+        // from this very build's debug file (same build-id), and the old
+        // bytes are checked before anything is written.
+        if module.elf.symbols.isEmpty, let id = module.buildID, !id.isEmpty,
+           payload.functions.allSatisfy({ $0.buildID == id }) {
+            return Binding(reference: ref, kind: .module, module: moduleName, definition: ref,
+                           address: module.liveAddress(address),
+                           reason: "in the stripped patched module, bound at build time (same build-id)", isData: false)
+        }
         let defs = module.elf.symbols.isEmpty ? module.elf.dynamicSymbols : module.elf.symbols
         let match = defs.first {
             $0.name == name && $0.value == address && $0.isDefined

@@ -8,7 +8,6 @@ public struct Instruction: Sendable, Equatable, CustomStringConvertible {
     public var operands: String
     /// The destination of a direct jump or call, if this is one.
     public var branchTarget: UInt64?
-    public var isRelativeBranch: Bool
 
     public var text: String { operands.isEmpty ? mnemonic : "\(mnemonic) \(operands)" }
     public var description: String { "0x\(String(address, radix: 16)): \(text)" }
@@ -50,7 +49,7 @@ public final class Disassembler {
             var target: UInt64?
             if isBranch, ops.hasPrefix("0x"), let v = UInt64(ops.dropFirst(2), radix: 16) { target = v }
             out.append(Instruction(address: insn.address, bytes: bytes, mnemonic: mnemonic, operands: ops,
-                                   branchTarget: target, isRelativeBranch: target != nil))
+                                   branchTarget: target))
         }
         return out
     }

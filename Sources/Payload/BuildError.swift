@@ -11,6 +11,18 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
     case badSymbolReference(section: String, offset: UInt64, reason: String)
     case noFunctions(object: String)
     case badSpec(String)
+    /// --function text that names no function ("NAME", "FILE:NAME", ...).
+    case unreadableFunctionSpec(String)
+    case unreadableAddress(String)
+    case namedTwice(String)
+    case noModuleName(path: String)
+    case notAModule(path: String)
+    /// --on-top-of names a payload built against other old bytes.
+    case baseFromAnotherBuild(base: String, function: String, expected: String, found: String)
+    case noSuchObjectSection(Int)
+    case objectSectionTooLarge(section: String, size: UInt64)
+    /// What was built fails the payload validator: a bug in build, not input.
+    case builtPayloadInvalid(PayloadError)
     case notInExecutableSegment(String)
     case badUnwind(section: String, offset: Int, reason: String)
     case dynamicTLS(symbol: String, user: String, model: String)
@@ -48,6 +60,24 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(user) reaches the thread-local variable \(sym) through the \(model) TLS model (__tls_get_addr), whose offsets exist only per thread at run time; xsplice binds only initial-exec and local-exec references: compile the replacement with -ftls-model=initial-exec (a library's variable must then be in static TLS, as it is for the program's own)"
         case let .badUnwind(s, o, why):
             return "the unwind information \(s) at offset \(o) holds \(why); rebuild the object with the compiler's default unwind tables"
+        case let .unreadableFunctionSpec(text):
+            return "cannot read function \"\(text)\"; expected NAME, FILE:NAME, NAME@0xADDRESS or 0xADDRESS"
+        case let .unreadableAddress(text):
+            return "cannot read the address in \"\(text)\"; write it as 0x followed by hex digits"
+        case let .namedTwice(f): return "function \(f) is named twice"
+        case let .noModuleName(path):
+            return "\(path) is a shared library without DT_SONAME and without a file name to know it by"
+        case let .notAModule(path):
+            return "\(path) is not an executable or a shared library "
+                + "(use --binary for the program and --object for the replacement)"
+        case let .baseFromAnotherBuild(base, f, expected, found):
+            return "--on-top-of \(base): it expects different old bytes for \(f) (\(expected), this binary has \(found)); "
+                + "it was built against another build"
+        case let .noSuchObjectSection(i): return "the object references section #\(i), which does not exist"
+        case let .objectSectionTooLarge(s, size):
+            return "section \(s) of the object is \(size) bytes, more than a payload carries"
+        case let .builtPayloadInvalid(e):
+            return "the built payload fails validation (\(e)); check the binary and the object"
         case let .cannotBind(ref, user, why):
             return "cannot bind \(ref), used by \(user): \(why)"
         case let .newVariable(sym, sec, user):

@@ -26,14 +26,14 @@ public struct FunctionSpec: Sendable, Equatable, CustomStringConvertible {
         }
         name = rest.isEmpty ? nil : String(rest)
         guard name != nil || address != nil, file?.isEmpty != true else {
-            throw .badSpec("cannot read function \"\(text)\"; expected NAME, FILE:NAME, NAME@0xADDRESS or 0xADDRESS")
+            throw .unreadableFunctionSpec(text)
         }
     }
 
     private static func parseAddress(_ s: Substring, whole: String) throws(BuildError) -> UInt64 {
         let digits = s.hasPrefix("0x") ? s.dropFirst(2) : s
         guard let v = UInt64(digits, radix: 16) else {
-            throw .badSpec("cannot read the address in \"\(whole)\"; write it as 0x followed by hex digits")
+            throw .unreadableAddress(whole)
         }
         return v
     }

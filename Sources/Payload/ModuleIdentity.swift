@@ -12,11 +12,11 @@ public enum ModuleIdentity {
             if file.segments.contains(where: { $0.type == ProgramHeader.interp }) { return "" }
             if let so = file.soname, !so.isEmpty { return so }
             guard let base = path.split(separator: "/").last, !base.isEmpty else {
-                throw BuildError.badSpec("\(path) is a shared library without DT_SONAME and without a file name to know it by")
+                throw BuildError.noModuleName(path: path)
             }
             return String(base)
         default:
-            throw BuildError.badSpec("\(path) is not an executable or a shared library (use --binary for the program and --object for the replacement)")
+            throw BuildError.notAModule(path: path)
         }
     }
 }

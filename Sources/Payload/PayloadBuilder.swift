@@ -39,7 +39,7 @@ public struct PayloadBuilder {
         for spec in specs {
             let o = try oldSymbol(spec)
             guard !old.contains(where: { $0.value == o.value }) else {
-                throw BuildError.badSpec("function \(spec) is named twice")
+                throw BuildError.namedTwice(spec.description)
             }
             old.append(o)
             new.append(try newSymbol(o.name))
@@ -79,7 +79,7 @@ public struct PayloadBuilder {
             functions[i].accepts = try preStates(for: functions[i], options)
         }
         let payload = Payload(name: options.name, sections: layout.sections, functions: functions)
-        do { try PayloadValidator.validate(payload) } catch { throw BuildError.badSpec("the built payload is invalid: \(error)") }
+        do { try PayloadValidator.validate(payload) } catch { throw BuildError.builtPayloadInvalid(error) }
         return try PayloadFile(payload: payload)
     }
 
@@ -139,7 +139,8 @@ public struct PayloadBuilder {
                 $0.module == f.module && $0.symbol == f.symbol && $0.file == f.file
             }) else { continue }
             guard match.oldHash == f.oldHash else {
-                throw BuildError.badSpec("--on-top-of \(base.payload.name): it expects different old bytes for \(f.displayName) (\(match.oldHash.shortHex), this binary has \(f.oldHash.shortHex)); it was built against another build")
+                throw BuildError.baseFromAnotherBuild(base: base.payload.name, function: f.displayName,
+                                                      expected: match.oldHash.shortHex, found: f.oldHash.shortHex)
             }
             states.insert(.applied(base.id))
         }

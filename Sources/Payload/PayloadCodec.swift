@@ -150,7 +150,11 @@ public enum PayloadCodec {
     static func decodeBody(_ bytes: [UInt8]) throws(PayloadError) -> Payload {
         var r = ByteReader(bytes)
         let name = try r.string("payload name")
-        // A section needs at least 21 bytes even when empty; a function 53.
+        // Lower bounds on each element's encoding, so that a count cannot
+        // claim more elements than the bytes left could hold: a section
+        // takes at least 17 bytes (name, kind, alignment, bytes, relocation
+        // count), a relocation 25, a function 68 (four strings, address,
+        // old bytes, SHA-256, pre-state count, section index).
         let nSections = try r.count("section count", limit: PayloadLimits.maxSections, minElement: 17)
         var sections: [LoadSection] = []
         sections.reserveCapacity(nSections)
@@ -194,7 +198,7 @@ public enum PayloadCodec {
             }
             sections.append(LoadSection(name: sname, kind: kind, alignment: align, bytes: data, relocations: rels))
         }
-        let nFunctions = try r.count("function count", limit: PayloadLimits.maxFunctions, minElement: 61)
+        let nFunctions = try r.count("function count", limit: PayloadLimits.maxFunctions, minElement: 68)
         var functions: [FunctionPatch] = []
         functions.reserveCapacity(nFunctions)
         for i in 0..<nFunctions {

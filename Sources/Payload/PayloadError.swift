@@ -1,6 +1,8 @@
 /// Why a payload file could not be read. Every case is bad input (exit 2).
 public enum PayloadError: Error, CustomStringConvertible, Equatable, Sendable {
     case unreadable(path: String, reason: String)
+    /// The payload could not be written (build, sign): the output path.
+    case unwritable(path: String, reason: String)
     case badMagic
     case unsupportedVersion(found: UInt16, supported: UInt16)
     case truncated(field: String, offset: Int, needed: Int, available: Int)
@@ -13,6 +15,8 @@ public enum PayloadError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case let .unreadable(path, reason):
             return "cannot read payload \(path): \(reason)"
+        case let .unwritable(path, reason):
+            return "cannot write payload \(path): \(reason); check the directory exists and is writable"
         case .badMagic:
             return "not an xsplice payload: the file does not start with \"XSPLICE\\0\"; pass a file made by `xsplice build`"
         case let .unsupportedVersion(found, supported):

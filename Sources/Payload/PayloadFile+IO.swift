@@ -20,7 +20,7 @@ extension PayloadFile {
     public func write(to path: String) throws {
         let url = URL(fileURLWithPath: path)
         do { try Data(encoded()).write(to: url, options: .atomic) } catch {
-            throw PayloadError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
+            throw PayloadError.unwritable(path: path, reason: error.localizedDescription)
         }
     }
 }

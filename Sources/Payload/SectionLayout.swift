@@ -31,14 +31,14 @@ struct SectionLayout {
     mutating func include(objectSection idx: Int) throws -> UInt32 {
         if let i = indexOf[idx] { return i }
         guard idx > 0, idx < object.sections.count else {
-            throw BuildError.badSpec("the object references section #\(idx), which does not exist")
+            throw BuildError.noSuchObjectSection(idx)
         }
         let s = object.sections[idx]
         guard s.isAlloc, !s.isWritable || Self.isReadOnlyAfterRelocation(s) || Self.isUnwinderConstant(s) else {
             throw BuildError.writableData(symbol: s.name, section: s.name)
         }
         guard s.size <= UInt64(PayloadLimits.maxSectionSize) else {
-            throw BuildError.badSpec("section \(s.name) of the object is \(s.size) bytes, more than a payload carries")
+            throw BuildError.objectSectionTooLarge(section: s.name, size: s.size)
         }
         let bytes = s.type == Section.nobits
             ? [UInt8](repeating: 0, count: Int(s.size))

@@ -30,11 +30,19 @@ public enum SharedAddressSpace {
     /// exited and been reaped of its memory is the one documented gap).
     public static func sharers(of pid: Int32) throws(Failure) -> [Int32] {
         guard let all = Threads.numericEntries(of: "/proc") else { throw .procUnreadable }
+        // kcmp compares memory descriptors, and every task without one (a
+        // kernel thread, a zombie, a leader that called pthread_exit)
+        // compares equal to every other: compare from a live thread of the
+        // group, and never count a task with no memory as a sharer.
+        let reference = liveThread(of: pid) ?? pid
         var out: [Int32] = []
         var size: String?
         for other in all where other != pid {
-            let r = xs_kcmp_vm(pid, other)
-            if r == 0 { out.append(other); continue }
+            let r = xs_kcmp_vm(reference, other)
+            if r == 0 {
+                if hasMemory(other) { out.append(other) }
+                continue
+            }
             if r > 0 { continue }
             let e = errno
             // Gone meanwhile: it shares nothing any more.
@@ -51,6 +59,20 @@ public enum SharedAddressSpace {
             throw .compareFailed(task: other, errno: e)
         }
         return out.sorted()
+    }
+
+    /// A thread of `pid` that still has its memory (the leader may be a
+    /// zombie while its other threads run).
+    static func liveThread(of pid: Int32) -> Int32? {
+        if hasMemory(pid) { return pid }
+        return Threads.numericEntries(of: "/proc/\(pid)/task")?.first { hasMemory($0) }
+    }
+
+    /// Whether a task has an address space: kernel threads and zombies
+    /// show a size of 0 pages.
+    static func hasMemory(_ task: Int32) -> Bool {
+        guard let pages = mappedPages(task) else { return false }
+        return pages != "0"
     }
 
     /// The size of a task's address space in pages (first field of statm),

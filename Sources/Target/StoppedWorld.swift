@@ -40,6 +40,45 @@ public final class StoppedWorld: ThreadStop {
         }
     }
 
+    /// Takes over threads that a `ReturnWatch` already holds stopped, then
+    /// stops the rest as `init(pid:timeoutSeconds:)` does. The pause counts
+    /// from here: the held threads' wait is reported separately.
+    init(pid: Int32, adopting h: Handover, timeoutSeconds: Double) throws {
+        self.pid = pid
+        attached = h.attached
+        pendingSignals = h.pendingSignals
+        heldInfo = h.heldInfo
+        threads = h.stopped
+        firstStopMicros = Clock.nowMicros()
+        let deadline = firstStopMicros + UInt64(max(0.05, timeoutSeconds) * 1_000_000)
+        do {
+            try stopAll(deadline: deadline, only: nil)
+        } catch {
+            resume()
+            throw error
+        }
+    }
+
+    /// What a stopped world hands to whoever keeps tracing its threads.
+    struct Handover {
+        var attached: Set<Int32>
+        var stopped: [Int32]
+        var pendingSignals: [Int32: Int32]
+        var heldInfo: [Int32: [UInt8]] = [:]
+    }
+
+    /// Gives up ownership of the stops without letting any thread go: the
+    /// caller now holds every attachment and must detach them itself.
+    func handOver() -> Handover {
+        let h = Handover(attached: attached, stopped: threads, pendingSignals: pendingSignals, heldInfo: heldInfo)
+        resumed = true
+        resumedMicros = Clock.nowMicros()
+        attached = []
+        pendingSignals = [:]
+        heldInfo = [:]
+        return h
+    }
+
     deinit { resume() }
 
     private func stopAll(deadline: UInt64, only: Int32?) throws {

@@ -1,4 +1,5 @@
 import ELF
+import Link
 import Foundation
 import Payload
 import Target
@@ -22,11 +23,26 @@ struct Exit: Error {
         Foundation.exit(code)
     }
 
-    /// Errors that reach the top unhandled: malformed input of every kind is
-    /// bad input (2); anything else is reported as such too, since commands
-    /// that can refuse or leave a target inconsistent map those themselves.
+    /// Errors that reach the top unhandled. Malformed input of every kind
+    /// is bad input (2); applier and target errors map as for live commands.
+    /// An error of no known kind is not called bad input: it is reported as
+    /// an internal error with exit 1, since every transaction restores what
+    /// it wrote before any error leaves it.
     static func from(_ error: Error) -> Exit {
-        Exit(code: badInput, message: "\(error)")
+        switch error {
+        case is PayloadError, is ELFError, is BuildError, is KeyFileError, is TrustError, is SignatureError,
+             is DigestError, is LinkError:
+            return Exit(code: badInput, message: "\(error)")
+        case is ApplierError, is TargetError, is OperatorLockError, is Exit:
+            return fromLive(error)
+        default:
+            return internalError(error)
+        }
+    }
+
+    static func internalError(_ error: Error) -> Exit {
+        Exit(code: refused, message: "internal error (\(type(of: error))): \(error); nothing was written. "
+             + "Please report it")
     }
 
     /// Live operations: the applier's own classification, and target
@@ -52,8 +68,10 @@ struct Exit: Error {
             return Exit(code: refused, message: "refused: \(e); the target is unchanged")
         case let e as Exit:
             return e
-        default:
+        case is PayloadError, is LinkError, is ELFError:
             return Exit(code: badInput, message: "\(error)")
+        default:
+            return internalError(error)
         }
     }
 }

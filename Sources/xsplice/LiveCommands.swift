@@ -8,7 +8,6 @@ struct LiveOptions: ParsableArguments {
     @Option(name: .long, help: "The process to patch.") var pid: Int32
     @Option(name: .long, help: "Seconds to keep retrying while the functions are busy.") var timeout: Double = 5
     @Flag(name: .long, help: "Print JSON.") var json = false
-
     func validate() throws {
         guard timeout >= 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
     }
@@ -22,9 +21,17 @@ struct LiveOptions: ParsableArguments {
     }
 }
 
+/// Options of the commands that change code a thread may be running.
+struct WaitOptions: ParsableArguments {
+    @Flag(name: .customLong("wait-return"),
+          help: "Let threads busy in the code run until they return out of it, then check again (within --timeout).")
+    var waitReturn = false
+}
+
 struct ApplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "apply", abstract: "Apply a payload to a running process, all or nothing.")
     @OptionGroup var live: LiveOptions
+    @OptionGroup var wait: WaitOptions
     @Argument(help: "The payload file.") var payload: String
     @Flag(name: .customLong("dry-run"), help: "Check everything, write nothing.") var dryRun = false
     @OptionGroup var trustOptions: TrustOptions
@@ -33,24 +40,31 @@ struct ApplyCommand: ParsableCommand {
         let file = try PayloadFile.load(path: payload)
         try trustOptions.check([file])
         let s = try live.session()
-        do { try live.report(try s.apply(file, timeoutSeconds: live.timeout, dryRun: dryRun)) } catch { throw Exit.fromLive(error) }
+        do {
+            try live.report(try s.apply(file, timeoutSeconds: live.timeout, dryRun: dryRun,
+                                        waitReturn: wait.waitReturn))
+        } catch { throw Exit.fromLive(error) }
     }
 }
 
 struct RevertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "revert", abstract: "Take an applied payload out (it must be on top).")
     @OptionGroup var live: LiveOptions
+    @OptionGroup var wait: WaitOptions
     @Argument(help: "The payload's name or ID (a prefix of 8+ hex digits).") var payload: String
 
     func run() throws {
         let s = try live.session()
-        do { try live.report(try s.revert(payload, timeoutSeconds: live.timeout)) } catch { throw Exit.fromLive(error) }
+        do {
+            try live.report(try s.revert(payload, timeoutSeconds: live.timeout, waitReturn: wait.waitReturn))
+        } catch { throw Exit.fromLive(error) }
     }
 }
 
 struct ReplaceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "replace", abstract: "Revert one payload and apply another in one stop.")
     @OptionGroup var live: LiveOptions
+    @OptionGroup var wait: WaitOptions
     @Argument(help: "The applied payload's name or ID.") var old: String
     @Argument(help: "The new payload file.") var new: String
     @OptionGroup var trustOptions: TrustOptions
@@ -59,7 +73,9 @@ struct ReplaceCommand: ParsableCommand {
         let file = try PayloadFile.load(path: new)
         try trustOptions.check([file])
         let s = try live.session()
-        do { try live.report(try s.replace(old, with: file, timeoutSeconds: live.timeout)) } catch { throw Exit.fromLive(error) }
+        do {
+            try live.report(try s.replace(old, with: file, timeoutSeconds: live.timeout, waitReturn: wait.waitReturn))
+        } catch { throw Exit.fromLive(error) }
     }
 }
 

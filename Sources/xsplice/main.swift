@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 
-// A custom entry point maps every failure onto DESIGN.md's exit codes
-// (ArgumentParser alone would exit 64 on usage errors).
+// A custom entry point maps every failure onto the exit codes the README
+// documents (0 done, 1 refused, 2 bad input, 3 inconsistent); ArgumentParser
+// alone would exit 64 on usage errors.
 do {
     var command = try XSplice.parseAsRoot()
     try command.run()

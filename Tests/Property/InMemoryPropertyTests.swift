@@ -45,7 +45,16 @@ import Testing
             recordingErrors {
                 let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
                 let session = try LiveSession(target: sim)
-                for i in order { _ = try session.apply(universe.files[i]) }
+                var model = PatchModel(payloads: universe.specs)
+                for i in order {
+                    _ = try session.apply(universe.files[i])
+                    _ = model.apply(universe.specs[i])
+                }
+                // Raw memory, not only the verifier's word: an apply that
+                // did nothing would leave virgin bytes and fail here.
+                let wrong = try ByteOracle(universe: universe).problems(sim, model)
+                #expect(wrong.isEmpty, "order \(order): \(wrong)")
+                #expect(order.allSatisfy { model.applied.contains(universe.specs[$0].name) })
                 let states = try universe.observedStates(session)
                 if let r = reference { #expect(states == r, "order \(order)") } else { reference = states }
             }

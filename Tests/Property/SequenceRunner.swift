@@ -73,6 +73,7 @@ struct SequenceRunner {
         for (k, _) in universe.functions where observed[k] != model.state(k) {
             problems.append("\(op): \(k) is \(observed[k] ?? "?"), model says \(model.state(k))")
         }
+        problems += try ByteOracle(universe: universe).problems(session.target, model).map { "\(op): \($0)" }
         let listed = try session.registry().records.map(\.name)
         if listed != model.applied { problems.append("\(op): registry lists \(listed), model \(model.applied)") }
         if let extra = extraCheck?(model) { problems.append("\(op): \(extra)") }

@@ -17,6 +17,9 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
     private var nextFD: Int64 = 3
     /// A thread's registers and stack, for the consistency check.
     var threadPointers = ThreadPointers(instruction: 0, stack: 0)
+    /// Where the thread is seen inside stop windows, when that differs from
+    /// where remote system calls borrow it (a thread that moved between).
+    var stopPointers: ThreadPointers?
     let stackTop: UInt64 = 0x7ffd_0000_0000
 
     init(binary path: String) throws {
@@ -91,7 +94,7 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
     func maps() throws -> [MapEntry] { mapList }
     func modules() throws -> [LoadedModule] { module.map { [$0] } ?? [] }
     func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T { try body(Syscalls(process: self)) }
-    func stopAll(timeoutSeconds: Double) throws -> any ThreadStop { Stop(pointers: threadPointers) }
+    func stopAll(timeoutSeconds: Double) throws -> any ThreadStop { Stop(pointers: stopPointers ?? threadPointers) }
 
     /// The mapping count, to show a refused operation left nothing behind.
     var mappingCount: Int { mapList.count }

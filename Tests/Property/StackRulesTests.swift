@@ -1,3 +1,4 @@
+import Target
 import Testing
 
 /// The rules of the stop-window check on a simulated process, one at a
@@ -62,7 +63,10 @@ import Testing
     }
 
     @Test func stackPointerInNoMappingBlocks() throws {
-        let r = try apply { sim, _, _ in sim.threadPointers.stack = 0x1000 }
+        // Seen so inside the stop only: remote calls before it need a stack.
+        let r = try apply { sim, _, _ in
+            sim.stopPointers = ThreadPointers(instruction: sim.threadPointers.instruction, stack: 0x1000)
+        }
         #expect(r.code == 1 && r.unchanged)
         #expect(r.message.contains("cannot place"), "\(r.message)")
     }

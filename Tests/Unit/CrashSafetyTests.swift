@@ -69,13 +69,4 @@ import Testing
         #expect(try h.codeSnapshot() == original)
         #expect(try anonymousCodeMappings(h.process.pid) == codeMappingsAtStart, "loaded code leaked after \(op) at \(point)")
     }
-
-    /// Executable mappings backed by no file: where payload code lives.
-    func anonymousCodeMappings(_ pid: Int32) throws -> Int {
-        let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
-        return maps.split(separator: "\n").filter { line in
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            return f.count == 5 && f[1].contains("x")
-        }.count
-    }
 }

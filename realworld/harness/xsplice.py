@@ -12,6 +12,11 @@ class Outcome:
 
     def message(self):
         """xsplice's own words, for a REFUSED line."""
+        doc = self.json()
+        if isinstance(doc, dict) and doc.get("payloads"):
+            return "; ".join("%s %s%s" % (f.get("symbol"), f.get("state"),
+                                          " (%s)" % f["reason"] if f.get("reason") else "")
+                             for p in doc["payloads"] for f in p.get("functions", []))
         lines = [l.strip() for l in self.out.strip().splitlines() if l.strip()]
         for l in lines:
             if l.lower().startswith(("error", "refused", "xsplice:")):
@@ -23,6 +28,16 @@ class Outcome:
             return json.loads(self.out[self.out.index("{"):])
         except ValueError:
             return None
+
+
+def _one_object(objects, out):
+    """--object takes one file: the fixed objects of several source files
+    are joined with `ld -r`, which keeps every function in its own section."""
+    if len(objects) == 1:
+        return objects[0]
+    joined = out + ".fixed.o"
+    subprocess.run(["ld", "-r", "-o", joined] + list(objects), check=True)
+    return joined
 
 
 class XSplice:
@@ -49,10 +64,7 @@ class XSplice:
             for before, after in objects:
                 args += ["--before", before, "--after", after]
         else:
-            if len(objects) != 1:
-                return Outcome(2, "this xsplice has no --before/--after and the fix touches %d objects"
-                               % len(objects))
-            args += ["--object", objects[0][1]]
+            args += ["--object", _one_object([after for _, after in objects], out)]
             for f in functions:
                 args += ["--function", f]
         return self._call(args)

@@ -1,0 +1,24 @@
+/* A static helper() here and another in a.c; the fix changes this one. */
+#include "fixdiff.h"
+
+static int helper(int x, int k)
+{
+    int r = 0, q = 1;
+    for (int i = 0; i < k; i++) {
+        r += (x ^ i) & 3;
+        for (int j = 0; j < (i & 3); j++)
+            q = q * 5 + r + j;
+        if (q > 1000)
+            q %= 7;
+    }
+#ifdef FIX_STATIC
+    return r + 8100 + q % 10 * 10;
+#else
+    return r + 8000 + q % 10 * 10;
+#endif
+}
+
+int stat_b(int x)
+{
+    return helper(x, 4) + helper(x + 1, x + 5) + helper(x + 2, x + 6) - 2 * 8000;
+}

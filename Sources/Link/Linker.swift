@@ -35,10 +35,19 @@ public struct Linker {
             for r in s.relocations {
                 let user = s.name
                 if let b = out[r.target] {
+                    guard (b.kind == .tls) == r.type.isTLS else {
+                        throw LinkError.tls(symbol: r.target.description, module: moduleName,
+                                            reason: "\(user) uses it both as a thread-local variable and as an address")
+                    }
                     try checkReach(b, r, user: user)
                     continue
                 }
                 let b: Binding
+                if r.type.isTLS {
+                    if scope == nil, case .symbol = r.target { scope = try lookupScope() }
+                    out[r.target] = try bindTLS(r.target, scope: scope ?? [])
+                    continue
+                }
                 switch r.target {
                 case .section: continue
                 case let .internal(name, file, address):
@@ -58,7 +67,7 @@ public struct Linker {
         return out
     }
 
-    private var moduleName: String { module.isMain ? "(main)" : module.soname }
+    var moduleName: String { module.isMain ? "(main)" : module.soname }
 
     private func bindInternal(_ name: String, file: String, address: UInt64) throws -> Binding {
         let ref = file.isEmpty ? name : "\(file):\(name)"
@@ -108,7 +117,7 @@ public struct Linker {
                        isData: s.type == Symbol.typeObject || s.type == DynamicLookup.typeTLS)
     }
 
-    private func lookupScope() throws -> [LoadedModule] {
+    func lookupScope() throws -> [LoadedModule] {
         let all = try allModules()
         guard let main = all.first(where: \.isMain) else {
             throw LinkError.noLinkMap(reason: "the executable is not among the loaded modules")

@@ -36,7 +36,7 @@ struct SectionLayout {
             throw BuildError.noSuchObjectSection(idx)
         }
         let s = object.sections[idx]
-        guard s.isAlloc, !s.isWritable || Self.isReadOnlyAfterRelocation(s) else {
+        guard s.isAlloc, !s.isWritable || Self.isReadOnlyAfterRelocation(s) || Self.isUnwinderConstant(s) else {
             throw BuildError.writableData(symbol: s.name, section: s.name)
         }
         guard s.size <= UInt64(PayloadLimits.maxSectionSize) else {
@@ -66,8 +66,9 @@ struct SectionLayout {
     mutating func relocateAll() throws {
         var done = 0
         while done < order.count {
-            guard let i = indexOf[order[done]] else { break }
-            sections[Int(i)].relocations = try convert(objectSection: order[done])
+            // The unwind section is no object section: go by index, not position.
+            guard let payIdx = indexOf[order[done]] else { break }
+            sections[Int(payIdx)].relocations = try convert(objectSection: order[done])
             done += 1
         }
     }
@@ -79,6 +80,7 @@ struct SectionLayout {
             let table = object.symbolTable(for: rela)
             for r in try object.relocations(in: rela) {
                 let user = self.user(of: section, at: r.offset)
+                try Self.refuseDynamicTLS(r, table: table, user: user)
                 guard let type = RelocationType(rawValue: r.type) else {
                     throw BuildError.unsupportedRelocation(type: r.type, section: user, offset: r.offset)
                 }

@@ -47,13 +47,14 @@ enum StopWindow {
             if let b = found.first {
                 if let waiter {
                     do {
-                        stoppedByWait = try waiter.wait(world: world, busy: try busy(), deadline: deadline)
+                        stoppedByWait = try waiter.wait(world: world, findings: found, busy: try busy(),
+                                                        deadline: deadline)
                     } catch {
                         world.resume()
                         throw error
                     }
                     if stoppedByWait != nil { continue }
-                    waiter.settle(world)
+                    waiter.settle(world, census: census)
                 }
                 world.resume()
                 guard Clock.nowMicros() + backoff < deadline else {
@@ -75,11 +76,11 @@ enum StopWindow {
             do {
                 value = try body(world)
             } catch {
-                waiter?.settle(world)
+                waiter?.settle(world, census: census)
                 world.resume()
                 throw error
             }
-            waiter?.settle(world)
+            waiter?.settle(world, census: census)
             let n = world.threads.count
             let t3 = Clock.nowMicros()
             world.resume()

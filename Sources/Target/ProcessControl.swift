@@ -40,6 +40,8 @@ public protocol ProcessControl: Target, WritableMemory {
     func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T
     /// Stops every thread.
     func stopAll(timeoutSeconds: Double) throws -> any ThreadStop
+    /// Runs a function of the target on one borrowed thread (see RemoteCall.swift).
+    func callFunction(_ call: RemoteFunctionCall) throws -> UInt64
     /// Tasks outside the thread group that share its memory (see
     /// `SharedAddressSpace`), counted before a stop: a stop of the group
     /// does not hold them.

@@ -149,6 +149,8 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
         func ftruncate(fd: Int64, length: UInt64) throws { process.files[fd] = length }
         func close(fd: Int64) throws { process.files[fd] = nil }
         // In the simulated stack mapping, wherever a test puts the thread's pointer.
-        func scratch(count: Int) throws -> UInt64 { process.stackTop - 0x1000 }
+        // Below every simulated thread's stack pointer (dead stack), away
+        // from the word a parked thread keeps at stackTop - 0x1000 + 8.
+        func scratch(count: Int) throws -> UInt64 { process.stackTop - 0x8000 }
     }
 }

@@ -141,7 +141,12 @@ public final class LiveSession {
 
     /// The code of functions about to be patched, which no thread may be in.
     static func busyRanges(_ functions: [FunctionPatch], at entries: [UInt64]) -> [BusyRange] {
-        zip(functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
+        // Saturating: an entry from a payload is verified before this runs,
+        // but a range must never trap on an address near the top.
+        zip(functions, entries).map { f, e in
+            let (end, o) = e.addingReportingOverflow(UInt64(f.oldSize))
+            return BusyRange(range: e..<(o ? .max : end), name: f.displayName)
+        }
     }
 
     /// The functions of a report whose state the payload does not accept.

@@ -15,6 +15,11 @@ struct SectionLayout {
     /// be interposed, so references to them are bound at apply time.
     let isLibrary: Bool
 
+<<<<<<< HEAD
+=======
+    /// Settable so that sections built from several object sections (the
+    /// unwind information) can be added after the code they describe.
+>>>>>>> main
     var sections: [LoadSection] = []
     private(set) var indexOf: [Int: UInt32] = [:]
     private var order: [Int] = []
@@ -64,9 +69,14 @@ struct SectionLayout {
     mutating func relocateAll() throws {
         var done = 0
         while done < order.count {
+<<<<<<< HEAD
             // The unwind section is no object section: go by index, not position.
             guard let payIdx = indexOf[order[done]] else { break }
             sections[Int(payIdx)].relocations = try convert(objectSection: order[done])
+=======
+            guard let i = indexOf[order[done]] else { break }
+            sections[Int(i)].relocations = try convert(objectSection: order[done])
+>>>>>>> main
             done += 1
         }
     }
@@ -92,6 +102,16 @@ struct SectionLayout {
             }
         }
         return out.sorted { $0.offset < $1.offset }
+    }
+
+    /// Binds a reference found outside the sections `convert` walks (the
+    /// unwind information names code, LSDAs and personality words).
+    mutating func resolve(_ sym: Symbol, addend: Int64, at sectionName: String, offset: UInt64,
+                          type: RelocationType = .pc32) throws -> (RelocationTarget, Int64) {
+        guard let section = object.sections.first(where: { $0.name == sectionName }) else {
+            throw BuildError.badSpec("the object has no section \(sectionName)")
+        }
+        return try bind(sym, addend: addend, at: Place(section: section, offset: offset, type: type, user: sectionName))
     }
 
     /// The function (or, for data, the section) a relocation belongs to, for messages.

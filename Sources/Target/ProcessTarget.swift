@@ -147,7 +147,16 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
-    public func addressSpaceSharers() throws -> [Int32] { try SharedAddressSpace.sharers(of: pid) }
+    /// Compared through a live thread: a zombie leader has no memory to
+    /// compare, like a kernel thread, and would seem to share it with them.
+    public func addressSpaceCensus() throws -> AddressSpaceCensus {
+        let c = try SharedAddressSpace.census(of: view)
+        return AddressSpaceCensus(known: c.known, sharers: c.sharers.filter { $0 != pid })
+    }
+
+    public func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32] {
+        try SharedAddressSpace.sharers(of: view, since: census).filter { $0 != pid }
+    }
 
     /// Stops one thread for remote syscalls: the main one if it still runs
     /// (a main thread that called pthread_exit stays listed as a zombie).

@@ -2,8 +2,8 @@ import CShims
 import Glibc
 
 /// Runs system calls inside the target, on a thread that is already stopped.
-/// It writes no code: the thread single-steps over a `syscall` instruction
-/// the target owns (see `SyscallSite`), with every signal blocked so that
+/// It writes no code: the thread runs a `syscall` instruction the target
+/// owns (see `SyscallSite`) under PTRACE_SYSCALL, with every signal blocked so that
 /// none is consumed meanwhile, and gets back every register and its signal
 /// mask. Before the first call, the thread's seccomp filters must allow
 /// every call xsplice may make (see `SeccompPolicy`).
@@ -26,7 +26,7 @@ public struct RemoteSyscaller: SyscallPort {
         site = try SyscallSite.find(try world.registers(t), memory: memory, modules: modules)
         policy = try SeccompPolicy(pid: world.pid, tid: t)
         // Everything an operation may ask for, judged before the first call.
-        try policy.check(Self.repertoire, ip: site)
+        try policy.check(Self.repertoire, ip: site + 2)
     }
 
     /// The calls (with the arguments that matter to a filter) xsplice makes.
@@ -42,7 +42,7 @@ public struct RemoteSyscaller: SyscallPort {
 
     public func call(_ name: String, _ number: Int, _ args: [UInt64], timeoutSeconds: Double = 2) throws -> Int64 {
         let a = args + [UInt64](repeating: 0, count: max(0, 6 - args.count))
-        try policy.check([.init(name: name, number: UInt32(truncatingIfNeeded: number), args: a)], ip: site)
+        try policy.check([.init(name: name, number: UInt32(truncatingIfNeeded: number), args: a)], ip: site + 2)
         let saved = try world.registers(thread)
         let savedMask = try world.signalMask(thread)
         var regs = saved
@@ -61,8 +61,9 @@ public struct RemoteSyscaller: SyscallPort {
             // (or go to another one) instead of stopping this one.
             try world.setSignalMask(thread, ~UInt64(0))
             try world.setRegisters(thread, regs)
-            try world.stepOver(thread, deadline: deadline)
+            try world.runSyscall(thread, deadline: deadline)
             result = Int64(bitPattern: try world.registers(thread).rax)
+            try world.interrupt(thread)
         } catch { failure = error }
         // Restore even after a failure: the thread must find its world as it left it.
         try world.setRegisters(thread, saved)

@@ -45,7 +45,8 @@ struct SeccompPolicy {
         filters = found
     }
 
-    /// Refuses unless every filter allows every call, made from `ip`.
+    /// Refuses unless every filter allows every call; `ip` is what the
+    /// kernel reports, the address just past the `syscall` instruction.
     func check(_ calls: [Call], ip: UInt64) throws {
         if mode == 1 {
             throw TargetError.seccomp(pid: pid, tid: tid, call: calls.first?.name ?? "any call",

@@ -18,40 +18,48 @@ extension StoppedWorld {
         guard r == 0 else { throw TargetError.ptrace(op: "SETSIGMASK", tid: tid, errno: errno) }
     }
 
-    /// Single-steps a stopped thread over the instruction at its rip (a
-    /// `syscall`) and waits for the trap that follows it. Its signals are
-    /// blocked meanwhile; one that cannot be (SIGSTOP, a fault) is held with
-    /// its siginfo for `resume()`, never dropped.
-    func stepOver(_ tid: Int32, deadline: UInt64) throws {
+    /// Runs the `syscall` instruction at a stopped thread's rip under
+    /// PTRACE_SYSCALL and returns at its syscall-exit-stop. Syscall stops,
+    /// unlike a single-step trap, carry no signal that a dying tracer would
+    /// hand to the thread. Its signals are blocked meanwhile; one that
+    /// cannot be (SIGSTOP, a fault) is held with its siginfo for `resume()`.
+    func runSyscall(_ tid: Int32, deadline: UInt64) throws {
         let began = Clock.nowMicros()
         movedOn.insert(tid)
-        guard xs_ptrace(9 /* PTRACE_SINGLESTEP */, tid, 0, 0) == 0 else {
-            throw TargetError.ptrace(op: "SINGLESTEP", tid: tid, errno: errno)
-        }
+        var entered = false
         while true {
+            guard xs_ptrace(24 /* PTRACE_SYSCALL */, tid, 0, 0) == 0 else {
+                throw TargetError.ptrace(op: "SYSCALL", tid: tid, errno: errno)
+            }
             let status = try waitStop(tid, deadline: deadline, began: began, what: "a remote system call in thread \(tid)")
             let sig = xs_wstopsig(status)
-            if xs_ptrace_event(status) == 0 && sig == SIGTRAP { return }
-            if xs_ptrace_event(status) == 0 && sig != SIGSTOP && pendingSignals[tid] == nil { hold(sig, of: tid) }
-            // Not stepped yet (a stop came first): step again from where it is.
-            guard xs_ptrace(9, tid, 0, 0) == 0 else { throw TargetError.ptrace(op: "SINGLESTEP", tid: tid, errno: errno) }
+            if xs_ptrace_event(status) == 0 && sig == SIGTRAP | 0x80 {
+                if entered { return }
+                entered = true
+            } else if xs_ptrace_event(status) == 0 && sig != SIGSTOP && sig != SIGTRAP && pendingSignals[tid] == nil {
+                hold(sig, of: tid)
+            }
         }
     }
 
-    /// Moves a thread from the trap after a step (a signal-delivery-stop of
-    /// SIGTRAP, which a dying tracer would hand to the thread and kill it)
-    /// into a PTRACE_EVENT_STOP, from which it simply runs on if xsplice
-    /// dies. No instruction of the thread runs in between: the kernel takes
-    /// the interrupt before it returns to user space.
+    /// Moves a thread from its syscall-exit-stop into a PTRACE_EVENT_STOP.
+    /// The interrupt is asked for first (`interrupt`), before the thread's
+    /// own registers go back, so that from then on a dying xsplice leaves a
+    /// thread that takes the signal path out of the kernel, where an
+    /// interrupted system call of its own is restarted. No instruction of
+    /// the thread runs before the stop.
+    func interrupt(_ tid: Int32) throws {
+        guard xs_interrupt(tid) == 0 else { throw TargetError.ptrace(op: "INTERRUPT", tid: tid, errno: errno) }
+    }
+
     func park(_ tid: Int32, deadline: UInt64) throws {
         let began = Clock.nowMicros()
-        guard xs_interrupt(tid) == 0 else { throw TargetError.ptrace(op: "INTERRUPT", tid: tid, errno: errno) }
         guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
         while true {
             let status = try waitStop(tid, deadline: deadline, began: began, what: "thread \(tid) to stop after a remote call")
             if xs_ptrace_event(status) == XS_PTRACE_EVENT_STOP { return }
             let sig = xs_wstopsig(status)
-            if xs_ptrace_event(status) == 0 && sig != SIGSTOP && sig != SIGTRAP && pendingSignals[tid] == nil {
+            if xs_ptrace_event(status) == 0 && sig != SIGSTOP && sig & 0x7f != SIGTRAP && pendingSignals[tid] == nil {
                 hold(sig, of: tid)
             }
             guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }

@@ -90,7 +90,9 @@ public final class StoppedWorld: ThreadStop {
             var fresh = false
             for tid in tids where !attached.contains(tid) {
                 if firstStopMicros == 0 { firstStopMicros = Clock.nowMicros() }
-                if xs_seize(tid, only == nil ? UInt(XS_PTRACE_O_TRACECLONE) : 0) != 0 {
+                // One thread alone is stopped to run remote calls, whose
+                // syscall stops TRACESYSGOOD tells from a real SIGTRAP.
+                if xs_seize(tid, only == nil ? UInt(XS_PTRACE_O_TRACECLONE) : 1 /* PTRACE_O_TRACESYSGOOD */) != 0 {
                     let e = errno
                     if e == ESRCH { continue }  // the thread exited meanwhile
                     if e == EPERM {

@@ -15,11 +15,8 @@ struct SectionLayout {
     /// be interposed, so references to them are bound at apply time.
     let isLibrary: Bool
 
-<<<<<<< HEAD
-=======
     /// Settable so that sections built from several object sections (the
     /// unwind information) can be added after the code they describe.
->>>>>>> main
     var sections: [LoadSection] = []
     private(set) var indexOf: [Int: UInt32] = [:]
     private var order: [Int] = []
@@ -69,14 +66,8 @@ struct SectionLayout {
     mutating func relocateAll() throws {
         var done = 0
         while done < order.count {
-<<<<<<< HEAD
-            // The unwind section is no object section: go by index, not position.
-            guard let payIdx = indexOf[order[done]] else { break }
-            sections[Int(payIdx)].relocations = try convert(objectSection: order[done])
-=======
             guard let i = indexOf[order[done]] else { break }
             sections[Int(i)].relocations = try convert(objectSection: order[done])
->>>>>>> main
             done += 1
         }
     }

@@ -66,8 +66,9 @@ struct SectionLayout {
     mutating func relocateAll() throws {
         var done = 0
         while done < order.count {
-            guard let i = indexOf[order[done]] else { break }
-            sections[Int(i)].relocations = try convert(objectSection: order[done])
+            // The unwind section is no object section: go by index, not position.
+            guard let payIdx = indexOf[order[done]] else { break }
+            sections[Int(payIdx)].relocations = try convert(objectSection: order[done])
             done += 1
         }
     }

@@ -94,16 +94,25 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
     func maps() throws -> [MapEntry] { mapList }
     func modules() throws -> [LoadedModule] { module.map { [$0] } ?? [] }
     func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T { try body(Syscalls(process: self)) }
-    func stopAll(timeoutSeconds: Double) throws -> any ThreadStop { Stop(pointers: stopPointers ?? threadPointers) }
+    func stopAll(timeoutSeconds: Double) throws -> any ThreadStop {
+        let main = stopPointers ?? threadPointers
+        return Stop(pointers: [4242: main].merging(parked.map { [4243: $0] } ?? [:]) { a, _ in a })
+    }
+
+    /// A second thread, when one is parked somewhere (see `Disturber`).
+    var parked: ThreadPointers?
 
     /// The mapping count, to show a refused operation left nothing behind.
     var mappingCount: Int { mapList.count }
 
     final class Stop: ThreadStop {
-        let pointersValue: ThreadPointers
-        init(pointers: ThreadPointers) { pointersValue = pointers }
-        var threads: [Int32] { [4242] }
-        func pointers(_ tid: Int32) throws -> ThreadPointers { pointersValue }
+        let pointersByThread: [Int32: ThreadPointers]
+        init(pointers: [Int32: ThreadPointers]) { pointersByThread = pointers }
+        var threads: [Int32] { pointersByThread.keys.sorted() }
+        func pointers(_ tid: Int32) throws -> ThreadPointers {
+            guard let p = pointersByThread[tid] else { throw TargetError.noSuchProcess(tid) }
+            return p
+        }
         func resume() {}
         var pauseMicros: UInt64 { 0 }
     }

@@ -57,7 +57,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
             return "refused: \(f) at 0x\(String(a, radix: 16)) holds neither its old nor its new bytes (foreign); "
                 + "the journal is kept for inspection and nothing was written"
         case let .registryWriteUnproven(label, a, why):
-            return "refused: the registry in the target asks to change \(label) at 0x\(String(a, radix: 16)), but \(why): "
+            return "refused: the registry in the target asks to change \(label) at 0x\(String(a, radix: 16)), "
+                + "but \(why): "
                 + "xsplice writes only what it can derive from the program and live memory, so it wrote nothing "
                 + "(the registry may have been tampered with; `xsplice verify` with the payloads shows the live state)"
         case let .busy(t, f, how, s):
@@ -67,19 +68,27 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
             return "refused: \(why) (still so after \(String(format: "%.2f", s)) s of retrying); nothing was written. "
                 + "Retry later or raise --timeout"
         case let .notApplied(k, applied):
-            return "no applied payload is named \(k); applied: \(applied.isEmpty ? "none" : applied.joined(separator: ", "))"
+            return "no applied payload is named \(k); applied: "
+                + (applied.isEmpty ? "none" : applied.joined(separator: ", "))
         case let .foreign(f, p, why):
-            return "refused: \(f) is foreign: live memory does not prove \(p) applied there (\(why)); nothing was written. "
+            return "refused: \(f) is foreign: live memory does not prove \(p) applied there (\(why)); "
+                + "nothing was written. "
                 + "Run `xsplice verify` to see the live state"
         case let .coveredBy(p, f): return "refused: payload \(p) is applied on top of \(f); revert it first"
-        case let .registryCorrupt(why): return "the xsplice registry in the target fails its integrity check (\(why)); run `xsplice verify` to see the live state"
-        case let .unresolved(s, m): return "symbol \(s) needed by the new code is not defined in \(m.isEmpty ? "the main executable" : m) or any loaded library"
+        case let .registryCorrupt(why):
+            return "refused: the xsplice registry in the target fails its integrity check (\(why)); nothing was written. "
+                + "Run `xsplice verify` with the payloads to see the live state"
+        case let .unresolved(s, m):
+            return "symbol \(s) needed by the new code is not defined in \(m.isEmpty ? "the main executable" : m) "
+                + "or any loaded library"
         case let .outOfRange(what): return "\(what) is beyond the ±2 GiB reach of a rel32"
         case let .notPatchable(f, why): return "\(f) cannot be patched safely: \(why)"
         case let .badRequest(why): return why
-        case let .writeFailed(why): return "refused: a write to the target failed (\(why)); everything written was restored"
+        case let .writeFailed(why):
+            return "refused: a write to the target failed (\(why)); everything written was restored"
         case let .inconsistent(why): return "THE TARGET MAY BE INCONSISTENT: \(why)"
-        case let .stalePlan(why): return "refused: the target kept changing under the operation (\(why)); nothing was written"
+        case let .stalePlan(why):
+            return "refused: the target kept changing under the operation (\(why)); nothing was written"
         }
     }
 

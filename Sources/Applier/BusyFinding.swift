@@ -64,7 +64,8 @@ struct BusyThread: Equatable, Sendable {
         case let .interrupted(frame, _):
             return "interrupted by a signal (frame at \(hex(frame)), its handler still running) inside"
         case let .onInterruptedStack(slot, _, frame):
-            return "in a signal handler (frame at \(hex(frame))) over a stack that holds, at \(hex(slot)), a return address into"
+            return "in a signal handler (frame at \(hex(frame))) over a stack that holds, at \(hex(slot)), "
+                + "a return address into"
         default: return "blocked by"
         }
     }

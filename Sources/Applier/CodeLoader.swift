@@ -13,6 +13,9 @@ struct LoadedCode {
     let replacements: [(address: UInt64, size: UInt64, hash: Digest)]
     /// The pending operation, recorded before the region was mapped.
     let journal: Journal
+    /// The loaded unwind section and the writable room the unwinder needs to
+    /// register it, when the payload has one.
+    let unwind: (frames: UInt64, object: UInt64)?
 }
 
 /// Maps, fills and unmaps code regions. Only one thread is stopped while the
@@ -20,7 +23,7 @@ struct LoadedCode {
 /// nothing can reach it before the entry jumps exist.
 enum CodeLoader {
     static func load(_ payload: Payload, module: LoadedModule, target: any ProcessControl,
-                     operation: String) throws -> LoadedCode {
+                     operation: String, registering: Bool = false) throws -> LoadedCode {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
         // Every reference is bound before anything is mapped: a payload that cannot bind changes nothing.
@@ -28,7 +31,18 @@ enum CodeLoader {
         let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase, journal) = try target.withSyscalls { sc in
-            try map(size, at: candidates, module: module, target: target, sc: sc, operation: operation)
+            let mapped = try map(size, at: candidates, module: module, target: target, sc: sc, operation: operation)
+            if registering, let o = layout.unwindObjectOffset {
+                // Over the region's own last page, just mapped: nothing else can be there.
+                let page = mapped.0 + UInt64(o)
+                let got = try? sc.mmap(address: page, length: UInt64(CodeLayout.page), prot: PROT_READ | PROT_WRITE,
+                                       flags: MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
+                guard got == page else {
+                    try? sc.munmap(address: mapped.0, length: size)
+                    throw ApplierError.writeFailed("the unwinder's page could not be mapped writable at \(hex(page))")
+                }
+            }
+            return mapped
         }
         FaultInjection.point("mapped", target: target.pid)
         do {
@@ -43,7 +57,11 @@ enum CodeLoader {
                 let n = payload.sections[i].bytes.count
                 return (region + UInt64(o), UInt64(n), try SHA256.hash(image[o..<(o + n)]))
             }
-            return LoadedCode(region: region, size: size, registryBase: registryBase, replacements: reps, journal: journal)
+            let unwind = layout.unwindOffset.flatMap { f in
+                layout.unwindObjectOffset.map { (frames: region + UInt64(f), object: region + UInt64($0)) }
+            }
+            return LoadedCode(region: region, size: size, registryBase: registryBase, replacements: reps, journal: journal,
+                              unwind: unwind)
         } catch {
             unload(region: region, size: size, target: target)
             throw error
@@ -98,10 +116,23 @@ enum CodeLoader {
         throw ApplierError.outOfRange(what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
     }
 
-    /// Frees a region once nothing can run in it. A failure leaks the
-    /// mapping but harms nothing, so it is not an error of the operation.
+    /// Frees a region once nothing can run in it, after taking its unwind
+    /// frames back from the unwinder if the unwinder's record in the region
+    /// shows them registered (a journal names the frames before they are).
+    /// A failure leaks the mapping but harms nothing, so it is not an error
+    /// of the operation; frames that could not be taken back keep it mapped.
     @discardableResult
-    static func unload(region: UInt64, size: UInt64, target: any ProcessControl) -> Bool {
-        (try? target.withSyscalls { sc in try sc.munmap(address: region, length: size) }) != nil
+    static func unload(region: UInt64, size: UInt64, unwindFrames: UInt64? = nil, target: any ProcessControl) -> Bool {
+        if let f = unwindFrames, size > UInt64(CodeLayout.page) {
+            let object = region + size - UInt64(CodeLayout.page)
+            guard let registered = try? UnwindRegistrar.recorded(f, in: object, target: target) else { return false }
+            if registered && !UnwindRegistrar.deregister(f, object: object, target: target) { return false }
+        }
+        return (try? target.withSyscalls { sc in try sc.munmap(address: region, length: size) }) != nil
+    }
+
+    @discardableResult
+    static func unload(_ r: Journal.Region, target: any ProcessControl) -> Bool {
+        unload(region: r.address, size: r.size, unwindFrames: r.unwindFrames, target: target)
     }
 }

@@ -17,7 +17,8 @@ import Target
 ///   below the stack pointer of a mapping that is one thread's stack alone
 ///   (the main `[stack]`, or an anonymous mapping above a guard mapping, as
 ///   pthread stacks are), which is dead;
-/// - and no task outside the thread group may share the memory.
+/// - and no task outside the thread group may share the memory (all of
+///   /proc is compared just before the stop, processes born since inside it).
 enum ConsistencyCheck {
     /// Bytes of memory one check may read inside the pause.
     static let defaultBudget: UInt64 = 512 << 20
@@ -33,7 +34,11 @@ enum ConsistencyCheck {
     static let chunk = 16 << 20
 
     /// Every finding; empty when nothing uses the code and everything could be looked at.
+    /// `census` is who shared the memory just before the stop (or why that
+    /// could not be found); inside the stop only processes born since are
+    /// compared. Without one, all of /proc is compared here, in the pause.
     static func findBusy(world: any ThreadStop, target: any ProcessControl, ranges: [BusyRange],
+                         census: Result<AddressSpaceCensus, any Error>? = nil,
                          budget: UInt64 = budget) throws -> [BusyThread] {
         guard !ranges.isEmpty else { return [] }
         var scan = Scan(index: BusyIndex(ranges), target: target, budget: budget)
@@ -43,14 +48,17 @@ enum ConsistencyCheck {
         }
         scan.maps = MapIndex(maps)
         do {
-            let sharers = try target.addressSpaceSharers()
-            if !sharers.isEmpty { scan.found(0, "", .sharedAddressSpace(tasks: sharers)) }
+            let before = try (census ?? Result { try target.addressSpaceCensus() }).get()
+            let sharers = before.sharers + (try target.addressSpaceSharers(since: before))
+            if !sharers.isEmpty { scan.found(0, "", .sharedAddressSpace(tasks: sharers.sorted())) }
         } catch {
             scan.found(0, "", .cannotCheck("tasks sharing the memory could not be listed (\(error))"))
         }
         for tid in world.threads {
             let regs = try world.pointers(tid)
-            if let r = scan.index.range(containing: regs.instruction) { scan.found(tid, r.name, .executing(ip: regs.instruction)) }
+            if let r = scan.index.range(containing: regs.instruction) {
+                scan.found(tid, r.name, .executing(ip: regs.instruction))
+            }
             scan.stack(of: tid, from: regs.stack)
             if scan.stopped { return scan.findings }
         }
@@ -109,7 +117,9 @@ enum ConsistencyCheck {
                 // that merely looks like the selector has none there.
                 let frames = hits.frames.filter { maps.containing($0.pretcode)?.isExecutable == true }
                 for f in frames {
-                    if let r = index.range(containing: f.rip) { found(tid, r.name, .interrupted(frame: f.frame, ip: f.rip)) }
+                    if let r = index.range(containing: f.rip) {
+                        found(tid, r.name, .interrupted(frame: f.frame, ip: f.rip))
+                    }
                     work.append((f.rsp, f.frame))
                 }
                 // A frame's saved rip is reported as the interruption above.

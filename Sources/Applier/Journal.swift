@@ -21,6 +21,19 @@ public struct Journal: Codable, Sendable, Equatable {
     public struct Region: Codable, Sendable, Equatable {
         public var address: UInt64
         public var size: UInt64
+        /// Its unwind frames, registered with the target's unwinder: taken
+        /// back before the region is freed.
+        public var unwindFrames: UInt64? = nil
+
+        /// What no thread and no memory may refer to before the region is
+        /// freed: all of it but its unwind frames and the unwinder's page at
+        /// its end, to which only the unwinder refers, and which are
+        /// deregistered before the region is freed.
+        func busy(_ name: String) -> BusyRange {
+            let end = address &+ size
+            let cut = unwindFrames.map { $0 > address && $0 < end ? $0 : end } ?? end
+            return BusyRange(range: address..<cut, name: name)
+        }
     }
 
     public var operation: String

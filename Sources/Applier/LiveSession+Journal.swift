@@ -11,8 +11,8 @@ extension LiveSession {
     }
 
     /// On a refusal after loading: frees the code and clears our journal.
-    func abandon(_ journal: Journal?, code: LoadedCode) {
-        CodeLoader.unload(region: code.region, size: code.size, target: target)
+    func abandon(_ journal: Journal?, code: LoadedCode, unwindFrames: UInt64?) {
+        CodeLoader.unload(region: code.region, size: code.size, unwindFrames: unwindFrames, target: target)
         guard let journal, let l = try? store.load(at: code.registryBase), var reg = Optional(l.registry),
               reg.journal?.nonce == journal.nonce else { return }
         reg.journal = nil
@@ -22,7 +22,7 @@ extension LiveSession {
     /// After the window: frees the old code the journal names, then clears it.
     func finishCleanup(_ cleanup: Journal?, base: UInt64) {
         guard let cleanup else { return }
-        for r in cleanup.freeWhenDone { CodeLoader.unload(region: r.address, size: r.size, target: target) }
+        for r in cleanup.freeWhenDone { CodeLoader.unload(r, target: target) }
         guard let l = try? store.load(at: base), var reg = Optional(l.registry), reg.journal?.nonce == cleanup.nonce else { return }
         reg.journal = nil
         try? store.save(reg, at: base, readAt: l.generation)
@@ -54,9 +54,10 @@ extension LiveSession {
             var freed = 0
             for r in j.freeIfAbandoned {
                 // A region recorded before it was mapped may never have been.
-                guard (try? derived.checkFreeable(r.address, r.size, records: reg.records, label: "code being freed")) != nil
+                guard (try? derived.checkFreeable(r.address, r.size, records: reg.records, label: "code being freed",
+                                                          unwind: r.unwindFrames != nil)) != nil
                 else { continue }
-                if CodeLoader.unload(region: r.address, size: r.size, target: target) { freed += 1 }
+                if CodeLoader.unload(r, target: target) { freed += 1 }
             }
             var clean = reg
             clean.journal = nil
@@ -66,10 +67,11 @@ extension LiveSession {
         for w in j.writes {
             try derived.check(patchAddress: w.address, bytes: w.new, records: j.after, label: w.function)
         }
-        for r in j.freeWhenDone { try derived.checkFreeable(r.address, r.size, records: j.after, label: "code being freed") }
+        for r in j.freeWhenDone { try derived.checkFreeable(r.address, r.size, records: j.after, label: "code being freed",
+                                                             unwind: r.unwindFrames != nil) }
         let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
             j.writes.map { BusyRange(range: $0.address..<($0.address + UInt64($0.new.count)), name: $0.function) }
-                + j.freeWhenDone.map { BusyRange(range: $0.address..<($0.address + $0.size), name: "code being freed") }
+                + j.freeWhenDone.map { $0.busy("code being freed") }
         }) { _ -> Int in
             let cur = try store.load(at: base)
             guard cur.registry.journal?.nonce == j.nonce, cur.generation == loaded.generation else {
@@ -88,7 +90,7 @@ extension LiveSession {
             try store.save(Registry(records: j.after, journal: nil), at: base, readAt: loaded.generation)
             return writer.changes.count
         }
-        for r in j.freeWhenDone { CodeLoader.unload(region: r.address, size: r.size, target: target) }
+        for r in j.freeWhenDone { CodeLoader.unload(r, target: target) }
         return "finished the interrupted \(j.operation): \(outcome.value) of \(j.writes.count) writes were missing (pause \(outcome.pauseMicros) us)"
     }
 }

@@ -55,7 +55,9 @@ extension LiveSession {
             }
             try Patchability.check(f, entry: e, disassembler: disassembler)
         }
-        let code = try CodeLoader.load(p, module: module, target: target, operation: "replace \(old.name) with \(p.name)")
+        let unwinder = try UnwindRegistrar.plan(p, target: target)
+        let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds,
+                                                operation: "replace \(old.name) with \(p.name)")
         var journal: Journal?
         let waiter = waitReturn ? returnWaiter {
             self.functionRanges(of: old) + Self.busyRanges(p.functions, at: entries)
@@ -92,7 +94,8 @@ extension LiveSession {
                 }
                 let others = reg.records.filter { $0.id != cur.id }
                 let derived = RegistryDerivedWrites(target: target)
-                try derived.checkFreeable(cur.regionAddress, cur.regionSize, records: others, label: "the new code of \(cur.name)")
+                try derived.checkFreeable(cur.regionAddress, cur.regionSize, records: others, label: "the new code of \(cur.name)",
+                                          unwind: cur.unwindFrames != nil)
                 for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
                     try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others,
                                       label: fn.displayName)
@@ -103,21 +106,23 @@ extension LiveSession {
                                       before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
                 }
                 let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                             regionAddress: code.region, regionSize: code.size, functions: sites)
+                                             regionAddress: code.region, regionSize: code.size, functions: sites,
+                                             unwindFrames: frames)
                 let plan = try makePlan(snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
                                         operation: "replace \(cur.name) with \(p.name)", mine: journal,
-                                        freeWhenDone: [.init(address: cur.regionAddress, size: cur.regionSize)])
+                                        freeWhenDone: [cur.region])
                 return (plan, rows)
             }
             FaultInjection.point("resumed", target: target.pid)
             finishCleanup(outcome.value, base: code.registryBase)
             var r = result("replace", "replaced", file, rows, outcome)
             r.replaced = old.name
+            r.unwind = Self.unwindNote(p, unwinder)
             r.region = hex(code.region)
             r.waited = waiter?.summary
             return r
         } catch {
-            abandon(journal, code: code)
+            abandon(journal, code: code, unwindFrames: frames)
             throw error
         }
     }

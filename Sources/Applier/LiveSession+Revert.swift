@@ -42,7 +42,7 @@ extension LiveSession {
     func busyRanges(of record: Registry.Record) -> [BusyRange] {
         record.functions.map {
             BusyRange(range: $0.site.entryAddress..<($0.site.entryAddress + $0.oldSize), name: $0.displayName)
-        } + [BusyRange(range: record.regionAddress..<(record.regionAddress + record.regionSize), name: "the new code of \(record.name)")]
+        } + [record.region.busy("the new code of \(record.name)")]
     }
 
     /// What a function returns to when `record`'s jump is taken out.
@@ -83,7 +83,7 @@ extension LiveSession {
             let others = snap.registry.records.filter { $0.id != current.id }
             let derived = RegistryDerivedWrites(target: target)
             try derived.checkFreeable(current.regionAddress, current.regionSize, records: others,
-                                      label: "the new code of \(current.name)")
+                                      label: "the new code of \(current.name)", unwind: current.unwindFrames != nil)
             for fn in current.functions {
                 try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others, label: fn.displayName)
                 let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
@@ -94,7 +94,7 @@ extension LiveSession {
             }
             let plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records.filter { $0.id != current.id },
                                     operation: "revert \(current.name)", mine: nil,
-                                    freeWhenDone: [.init(address: current.regionAddress, size: current.regionSize)])
+                                    freeWhenDone: [current.region])
             return (plan, rows)
         }
         FaultInjection.point("resumed", target: target.pid)

@@ -79,10 +79,13 @@ public final class LiveSession {
             var r = result("apply", "would apply (dry run, nothing written)", file,
                            report.functions.map { row($0, after: "applied(\(p.name))") })
             r.bindings = try bindings(p, module: module)
+            r.unwind = Self.unwindNote(p, try UnwindRegistrar.plan(p, target: target), dryRun: true)
             return r
         }
 
-        let code = try CodeLoader.load(p, module: module, target: target, operation: "apply \(p.name)")
+        let unwinder = try UnwindRegistrar.plan(p, target: target)
+        let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds,
+                                                operation: "apply \(p.name)")
         var journal: Journal?
         let waiter = waitReturn ? returnWaiter { Self.busyRanges(p.functions, at: entries) } : nil
         do {
@@ -109,18 +112,20 @@ public final class LiveSession {
                     rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry), after: "applied(\(p.name))"))
                 }
                 let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
-                                             regionAddress: code.region, regionSize: code.size, functions: sites)
+                                             regionAddress: code.region, regionSize: code.size, functions: sites,
+                                             unwindFrames: frames)
                 let plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records + [record],
                                         operation: "apply \(p.name)", mine: journal, freeWhenDone: [])
                 return (plan, rows)
             }
             FaultInjection.point("resumed", target: target.pid)
             var r = result("apply", "applied", file, rows, outcome)
+            r.unwind = Self.unwindNote(p, unwinder)
             r.region = hex(code.region)
             r.waited = waiter?.summary
             return r
         } catch {
-            abandon(journal, code: code)
+            abandon(journal, code: code, unwindFrames: frames)
             throw error
         }
     }
@@ -136,7 +141,12 @@ public final class LiveSession {
 
     /// The code of functions about to be patched, which no thread may be in.
     static func busyRanges(_ functions: [FunctionPatch], at entries: [UInt64]) -> [BusyRange] {
-        zip(functions, entries).map { BusyRange(range: $1..<($1 + UInt64($0.oldSize)), name: $0.displayName) }
+        // Saturating: an entry from a payload is verified before this runs,
+        // but a range must never trap on an address near the top.
+        zip(functions, entries).map { f, e in
+            let (end, o) = e.addingReportingOverflow(UInt64(f.oldSize))
+            return BusyRange(range: e..<(o ? .max : end), name: f.displayName)
+        }
     }
 
     /// The functions of a report whose state the payload does not accept.

@@ -20,6 +20,8 @@ public struct OperationResult: Codable, Sendable {
     public var attempts: Int
     public var threads: Int
     public var region: String?
+    /// What became of the new code's unwind information, when it has some.
+    public var unwind: String? = nil
     /// `apply --dry-run`: what each reference of the new code binds to.
     public var bindings: [Bound]?
     /// Set when `--wait-return` let busy threads run out of the code first.
@@ -40,6 +42,7 @@ public struct OperationResult: Codable, Sendable {
         if let replaced { s += ", replacing \(replaced)" }
         s += "\n"
         for f in functions { s += "  \(f.function)  \(f.address)  \(f.before) -> \(f.after)\n" }
+        if let unwind { s += "unwind: \(unwind)\n" }
         if let bindings, !bindings.isEmpty {
             s += "bindings:\n"
             for b in bindings {

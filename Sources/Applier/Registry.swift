@@ -23,6 +23,11 @@ public struct Registry: RegistryView, Codable, Sendable, Equatable {
         public var regionAddress: UInt64
         public var regionSize: UInt64
         public var functions: [Function]
+        /// The region's unwind frames, when registered with the target's unwinder.
+        public var unwindFrames: UInt64? = nil
+
+        /// The region as something to free, frames included.
+        var region: Journal.Region { .init(address: regionAddress, size: regionSize, unwindFrames: unwindFrames) }
     }
 
     public struct Function: Codable, Sendable, Equatable {

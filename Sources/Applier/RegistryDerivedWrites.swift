@@ -34,7 +34,7 @@ struct RegistryDerivedWrites {
         let maps = try target.maps()
         for r in records {
             for f in r.functions where f.site.patchAddress == patchAddress && f.site.replacementAddress == dest {
-                try checkRegion(r.regionAddress, r.regionSize, maps: maps, label: label)
+                try checkRegion(r.regionAddress, r.regionSize, maps: maps, label: label, unwind: r.unwindFrames != nil)
                 let end = f.site.replacementAddress.addingReportingOverflow(f.site.replacementSize)
                 guard !end.overflow, f.site.replacementAddress >= r.regionAddress,
                       end.partialValue <= r.regionAddress &+ r.regionSize else { continue }
@@ -49,22 +49,26 @@ struct RegistryDerivedWrites {
     /// A region xsplice may free: covered by mappings with no file behind
     /// them and never writable, and no record left in
     /// `records` still using it.
-    func checkFreeable(_ address: UInt64, _ size: UInt64, records: [Registry.Record], label: String) throws {
-        try checkRegion(address, size, maps: try target.maps(), label: label)
+    func checkFreeable(_ address: UInt64, _ size: UInt64, records: [Registry.Record], label: String,
+                       unwind: Bool = false) throws {
+        try checkRegion(address, size, maps: try target.maps(), label: label, unwind: unwind)
         let end = address &+ size
         if let user = records.first(where: { $0.regionAddress < end && address < $0.regionAddress &+ $0.regionSize }) {
             throw refusal(label, address, "the region is still used by \(user.name)")
         }
     }
 
-    private func checkRegion(_ address: UInt64, _ size: UInt64, maps: [MapEntry], label: String) throws {
+    /// With registered unwind frames, the region's last page is the
+    /// unwinder's writable record of them (see CodeLayout) and may be writable.
+    private func checkRegion(_ address: UInt64, _ size: UInt64, maps: [MapEntry], label: String, unwind: Bool = false) throws {
         let (end, overflow) = address.addingReportingOverflow(size)
         guard !overflow, size > 0 else { throw refusal(label, address, "a region of \(size) bytes") }
+        let writableFrom = unwind && size > UInt64(CodeLayout.page) ? end - UInt64(CodeLayout.page) : end
         // The kernel merges neighbouring regions with equal rights into one
         // mapping, so the region need only be covered, not match a line.
         var at = address
         for m in maps.sorted(by: { $0.start < $1.start }) where m.end > address && m.start < end {
-            guard m.start <= at, m.inode == 0, m.path.isEmpty, !m.permissions.contains("w") else {
+            guard m.start <= at, m.inode == 0, m.path.isEmpty, !m.permissions.contains("w") || m.start >= writableFrom else {
                 throw refusal(label, address, "the region is not the code xsplice mapped (found \(m.permissions) "
                               + "\(m.path.isEmpty ? "anonymous" : m.path) at 0x\(String(m.start, radix: 16)))")
             }

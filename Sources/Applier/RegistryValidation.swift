@@ -49,7 +49,9 @@ extension Registry.Function {
 
 extension Journal {
     func validate() throws(ApplierError) {
-        guard writes.count <= Registry.maxJournalWrites else { throw .registryCorrupt("journal of \(writes.count) writes") }
+        guard writes.count <= Registry.maxJournalWrites else {
+            throw .registryCorrupt("journal of \(writes.count) writes")
+        }
         for w in writes {
             guard w.new.count == w.old.count, w.new.count <= Trampoline.jumpSize,
                   !w.address.addingReportingOverflow(UInt64(w.new.count)).overflow else {

@@ -64,7 +64,11 @@ struct Relocator {
             image.replaceSubrange(stub..<(stub + 6), with: code)
             put(&image, stub + 6, s, width: 8)
             return try relative(base + UInt64(stub) &+ a, place, what: "stub for \(r.target)")
-        case .gotpcrel, .gotpcrelx, .rexGotpcrelx:
+        case .tpoff32:
+            let v = Int64(bitPattern: try address(of: r.target, base: base) &+ a)
+            guard Int32(exactly: v) != nil else { throw ApplierError.outOfRange(what: "R_X86_64_TPOFF32 to \(r.target)") }
+            return UInt64(bitPattern: v)
+        case .gotpcrel, .gotpcrelx, .rexGotpcrelx, .gottpoff:
             guard let g = layout.gotOffsets[r.target] else { throw ApplierError.outOfRange(what: "GOT slot for \(r.target)") }
             return try relative(base + UInt64(g) &+ a, place, what: "GOT slot")
         }

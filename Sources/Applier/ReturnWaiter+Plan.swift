@@ -2,24 +2,39 @@ import OldCodeCheck
 import Target
 
 extension ReturnWaiter {
-    /// For every busy thread, the return address to hijack. A thread that is
-    /// busy in a way this cannot follow makes the whole wait impossible.
-    func plan(_ world: StoppedWorld, busy: [BusyRange], held: Set<Int32>) throws -> [Hijack] {
+    /// For every busy thread, the return address to hijack. Only a thread's
+    /// own frames can be waited out: any other finding (a signal frame, a
+    /// saved context, memory that could not be read) makes waiting useless.
+    func plan(_ world: StoppedWorld, findings: [BusyThread], busy: [BusyRange],
+              held: Set<Int32>) throws -> [Hijack] {
         try checkShadowStack()
         let maps = try target.maps()
         let code = try functions()
         var cache: [UInt64: FrameExit.Code] = [:]
+        var starts: [Int32: [(pc: UInt64, sp: UInt64)]] = [:]
+        for f in findings {
+            switch f.reason {
+            case .executing(let ip):
+                starts[f.tid, default: []].insert((ip, try world.registers(f.tid).rsp), at: 0)
+            case let .onStack(slot, value):
+                // A word that is no return address (a pointer a frame keeps)
+                // starts nothing; if it outlives the wait, the check says so.
+                if isReturnAddress(value, maps: maps) { starts[f.tid, default: []].append((value, slot + 8)) }
+            default:
+                throw CannotWait(why: "\(f.sentence), which returning cannot end")
+            }
+        }
         var out: [Hijack] = []
-        for tid in world.threads where !held.contains(tid) {
-            let regs = try world.registers(tid)
-            guard let stack = maps.first(where: { $0.contains(regs.rsp) }) else {
+        for tid in world.threads.sorted() where !held.contains(tid) {
+            // The instruction pointer first, then the innermost frames.
+            guard let points = starts[tid]?.sorted(by: { $0.sp < $1.sp }) else { continue }
+            let rsp = try world.registers(tid).rsp
+            guard let stack = maps.first(where: { $0.contains(rsp) }) else {
                 throw CannotWait(why: "thread \(tid)'s stack pointer is in no mapping")
             }
-            let starts = try startingPoints(pc: regs.rip, sp: regs.rsp, stack: stack, busy: busy)
-            guard !starts.isEmpty else { continue }
             var last = "thread \(tid) uses the code in a way that is not a frame"
             var found: Hijack?
-            for s in starts {
+            for s in points.prefix(8) {
                 do {
                     found = try exit(tid: tid, pc: s.pc, sp: s.sp, stack: stack, busy: busy, code: code,
                                      maps: maps, cache: &cache)
@@ -28,26 +43,6 @@ extension ReturnWaiter {
             }
             guard let found else { throw CannotWait(why: last) }
             out.append(found)
-        }
-        return out
-    }
-
-    /// Where a thread's use of the busy code starts: its instruction
-    /// pointer, or the lowest return addresses into the code on its stack.
-    private func startingPoints(pc: UInt64, sp: UInt64, stack: MapEntry, busy: [BusyRange]) throws
-        -> [(pc: UInt64, sp: UInt64)] {
-        var out: [(pc: UInt64, sp: UInt64)] = []
-        if busy.contains(where: { $0.range.contains(pc) }) { out.append((pc, sp)) }
-        let from = sp & ~7
-        guard from < stack.end, let count = Int(exactly: stack.end - from) else { return out }
-        let bytes = try target.read(from, count: count)
-        var i = 0
-        while i + 8 <= bytes.count, out.count < 8 {
-            let v = Self.word(Array(bytes[i..<(i + 8)]))
-            if busy.contains(where: { $0.range.contains(v) && v != $0.range.lowerBound }) {
-                out.append((v, from + UInt64(i) + 8))
-            }
-            i += 8
         }
         return out
     }

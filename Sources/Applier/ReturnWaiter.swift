@@ -58,10 +58,11 @@ final class ReturnWaiter {
         let function: String
     }
 
-    /// Waits for the busy threads of `world` to return out of `busy`.
-    /// Returns the process stopped again, or nil when it cannot wait (the
-    /// caller then backs off as without --wait-return, with `world` intact).
-    func wait(world: any ThreadStop, busy: [BusyRange], deadline: UInt64) throws -> (any ThreadStop)? {
+    /// Waits for the threads of `findings` to return out of `busy`. Returns
+    /// the process stopped again, or nil when it cannot wait (the caller then
+    /// backs off as without --wait-return, with `world` intact).
+    func wait(world: any ThreadStop, findings: [BusyThread], busy: [BusyRange],
+              deadline: UInt64) throws -> (any ThreadStop)? {
         // Whatever happens next, threads held from an earlier round are let
         // go with `world` unless this round waits again.
         let heldBefore = held
@@ -73,7 +74,7 @@ final class ReturnWaiter {
         guard Clock.nowMicros() < deadline else { return nil }
         let plans: [Hijack]
         do {
-            plans = try plan(sw, busy: busy, held: heldBefore)
+            plans = try plan(sw, findings: findings, busy: busy, held: heldBefore)
         } catch let e as CannotWait {
             reason = e.why
             return nil
@@ -141,11 +142,15 @@ final class ReturnWaiter {
     }
 
     /// Before the last resume: whether any thread could still reach a stub.
-    func settle(_ world: any ThreadStop) {
+    func settle(_ world: any ThreadStop, census: Result<AddressSpaceCensus, any Error>) {
         guard let page = stubPage else { return }
         do {
-            let stubs = BusyRange(range: page..<(page + Self.pageSize), name: "stubs")
-            pageFreeable = try ConsistencyCheck.findBusy(world: world, target: target, ranges: [stubs]).isEmpty
+            // From one byte before the page: the check does not count a
+            // word equal to a range's start (a function pointer), but the
+            // first stub starts the page and a return address to it counts.
+            let stubs = BusyRange(range: (page - 1)..<(page + Self.pageSize), name: "stubs")
+            pageFreeable = try ConsistencyCheck.findBusy(world: world, target: target, ranges: [stubs],
+                                                         census: census).isEmpty
         } catch {
             pageFreeable = false
         }

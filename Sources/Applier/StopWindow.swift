@@ -28,6 +28,9 @@ enum StopWindow {
         try waiter?.prepare()
         while true {
             attempts += 1
+            // Outside the pause: comparing every process's memory can wait
+            // on one that is in execve.
+            let census = Result { try target.addressSpaceCensus() }
             let t0 = Clock.nowMicros()
             let world = try stoppedByWait ?? target.stopAll(timeoutSeconds: max(1, timeoutSeconds))
             stoppedByWait = nil
@@ -36,7 +39,7 @@ enum StopWindow {
             do {
                 // The map is read inside each stop: a thread born during the
                 // retries has a stack no earlier read knows.
-                found = try ConsistencyCheck.findBusy(world: world, target: target, ranges: try busy())
+                found = try ConsistencyCheck.findBusy(world: world, target: target, ranges: try busy(), census: census)
             } catch {
                 world.resume()
                 throw error
@@ -44,13 +47,14 @@ enum StopWindow {
             if let b = found.first {
                 if let waiter {
                     do {
-                        stoppedByWait = try waiter.wait(world: world, busy: try busy(), deadline: deadline)
+                        stoppedByWait = try waiter.wait(world: world, findings: found, busy: try busy(),
+                                                        deadline: deadline)
                     } catch {
                         world.resume()
                         throw error
                     }
                     if stoppedByWait != nil { continue }
-                    waiter.settle(world)
+                    waiter.settle(world, census: census)
                 }
                 world.resume()
                 guard Clock.nowMicros() + backoff < deadline else {
@@ -72,11 +76,11 @@ enum StopWindow {
             do {
                 value = try body(world)
             } catch {
-                waiter?.settle(world)
+                waiter?.settle(world, census: census)
                 world.resume()
                 throw error
             }
-            waiter?.settle(world)
+            waiter?.settle(world, census: census)
             let n = world.threads.count
             let t3 = Clock.nowMicros()
             world.resume()

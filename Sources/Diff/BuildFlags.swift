@@ -18,6 +18,11 @@ struct BuildFlags {
         return out
     }
 
+    /// Link-time optimised code is recorded as coming from "GNU GIMPLE".
+    static func isLTO(_ file: ELFFile) -> Bool {
+        producers(file).contains { $0.hasPrefix("GNU GIMPLE") }
+    }
+
     static func normalised(_ producer: String) -> String {
         producer.split(separator: " ").filter { !added.contains(String($0)) }.joined(separator: " ")
     }
@@ -26,7 +31,7 @@ struct BuildFlags {
     static func hint(object: ELFFile, objectPath: String, binary: [ELFFile]) -> String {
         let mine = producers(object).map(normalised)
         let theirs = binary.flatMap(producers)
-        if theirs.contains(where: { $0.hasPrefix("GNU GIMPLE") }) {
+        if binary.contains(where: isLTO) {
             return "The binary was built with link-time optimisation (its units say GNU GIMPLE): "
                 + "its code is not any single object's; rebuild the program with -fno-lto to patch it"
         }

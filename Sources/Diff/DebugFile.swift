@@ -12,7 +12,7 @@ public enum DebugFile {
             out.append("\(root)/.build-id/\(hex[0])/\(hex.dropFirst().joined()).debug")
         }
         if let link = file.debugLink, !link.contains("/") {
-            let dir = binaryPath.contains("/") ? String(binaryPath[..<(binaryPath.lastIndex(of: "/") ?? binaryPath.endIndex)]) : "."
+            let dir = binaryPath.lastIndex(of: "/").map { String(binaryPath[..<$0]) } ?? "."
             out += ["\(dir)/\(link)", "\(dir)/.debug/\(link)", "\(root)\(dir.hasPrefix("/") ? dir : "/" + dir)/\(link)"]
         }
         return out

@@ -56,7 +56,8 @@ struct Fingerprinter {
         for r in try unit.relocations(of: index) {
             if let w = RelocationKind.width(r.type) {
                 guard r.offset <= UInt64(bytes.count), UInt64(w) <= UInt64(bytes.count) - r.offset else {
-                    throw .malformed(object: unit.path, why: "a relocation at \(section.name)+\(r.offset) runs past its end")
+                    throw .malformed(object: unit.path,
+                                     why: "a relocation at \(section.name)+\(r.offset) runs past its end")
                 }
                 for i in Int(r.offset)..<Int(r.offset) + w { bytes[i] = 0 }
             }

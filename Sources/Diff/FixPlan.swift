@@ -82,11 +82,22 @@ public struct FixPlan: Sendable {
             try add(e.name, reason: why)
         }
         annotateInlining(c, replaced: &replaced, binary: binary, pair: k)
+        // The original object has it, the binary does not: fine only if
+        // nothing the binary runs calls it. Proving its callers settles it
+        // (a caller that calls it cannot be the binary's: another build, LTO).
+        if let name = absent.sorted().first, BuildFlags.isLTO(binary.file) {
+            throw .proofFailed(ProofFailure(function: name, object: c.before.path, binary: binary.path, address: nil,
+                offset: nil, what: "the binary has no function \(name)",
+                hint: BuildFlags.hint(object: c.before.file, objectPath: c.before.path, binary: [binary.file])))
+        }
         for name in absent.sorted() {
-            let callers = refs.callers(of: name).filter { c.status(of: $0) == .changed }
+            for caller in refs.callers(of: name) {
+                guard let f = c.before.functions[caller] else { continue }
+                _ = try proof.prove(f)
+            }
             inlined.append(Note(name: name, size: c.before.functions[name]?.size ?? 0, pair: k,
-                                detail: "not in the binary (inlined into its callers); patching "
-                                    + (callers.isEmpty ? "its changed callers" : callers.joined(separator: ", "))))
+                                detail: "changed, but neither it nor any caller of it is in the binary "
+                                    + "(removed by the linker); nothing running calls it"))
         }
         // Callers that stay: they must be the binary's too, or the new code
         // would be reached from code this proof never saw.
@@ -141,8 +152,9 @@ extension FixPlan {
             guard binary.functions(named: g).isEmpty, c.before.functions[g] == nil, !hosts.isEmpty,
                   hosts.allSatisfy({ c.status(of: $0) == .changed || c.status(of: $0) == .new }),
                   hosts.contains(where: { replaced[$0] != nil }) else { continue }
-            inlined.append(Note(name: g, size: 0, pair: k, detail: "\(g) was inlined into \(hosts.joined(separator: ", ")) "
-                + "and has no copy in the binary; patching \(hosts.filter { replaced[$0] != nil }.joined(separator: ", "))"))
+            let patched = hosts.filter { replaced[$0] != nil }.joined(separator: ", ")
+            inlined.append(Note(name: g, size: 0, pair: k, detail: "\(g) was inlined into "
+                + "\(hosts.joined(separator: ", ")) and has no copy in the binary; patching \(patched)"))
         }
     }
 }
@@ -156,7 +168,9 @@ struct References {
             for r in try unit.relocations(of: f.section.index) {
                 let s = try unit.symbol(r.symbolIndex)
                 guard s.isDefined, let sec = unit.section(s.sectionIndex), sec.isExecutable,
-                      let g = unit.file.symbols.first(where: { $0.sectionIndex == s.sectionIndex && $0.type == Symbol.typeFunc }),
+                      let g = unit.file.symbols.first(where: {
+                          $0.sectionIndex == s.sectionIndex && $0.type == Symbol.typeFunc
+                      }),
                       g.name != name else { continue }
                 callersOf[g.name, default: []].insert(name)
             }

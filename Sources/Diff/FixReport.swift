@@ -43,7 +43,9 @@ public struct FixReport: Sendable, Codable {
                      file: $0.binarySymbol.file, reasons: $0.reasons, oldSize: $0.oldSize, newSize: $0.newSize,
                      object: obj($0.pair))
         }
-        let items = { (l: [FixPlan.Note]) in l.map { Item(name: $0.name, size: $0.size, detail: $0.detail, object: obj($0.pair)) } }
+        let items = { (l: [FixPlan.Note]) in
+            l.map { Item(name: $0.name, size: $0.size, detail: $0.detail, object: obj($0.pair)) }
+        }
         inlined = items(plan.inlined)
         newFunctions = items(plan.newFunctions)
         removedFunctions = items(plan.removedFunctions)
@@ -70,7 +72,8 @@ public struct FixReport: Sendable, Codable {
             }
         }
         for f in changed {
-            out.append("replace \(f.file.map { "\($0):" } ?? "")\(f.name) @\(f.address) (\(f.oldSize) -> \(f.newSize) bytes): "
+            let file = f.file.map { "\($0):" } ?? ""
+            out.append("replace \(file)\(f.name) @\(f.address) (\(f.oldSize) -> \(f.newSize) bytes): "
                 + f.reasons.joined(separator: "; "))
         }
         for i in inlined { out.append("inlined \(i.name): \(i.detail)") }

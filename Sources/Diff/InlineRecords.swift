@@ -58,8 +58,12 @@ struct InlineRecords {
                         if form == 0x08 { die.name = v.text }
                         let pool = form == 0x0e ? str : form == 0x1f ? lineStr : []
                         if !pool.isEmpty {
-                            let o = relocs[field].map { UInt64(bitPattern: Int64(bitPattern: $0.0.value) &+ $0.1) } ?? v.value
-                            if o < UInt64(pool.count) { var p = DwarfCursor(pool, from: Int(o)); die.name = p.cString() }
+                            let o = relocs[field].map { UInt64(bitPattern: Int64(bitPattern: $0.0.value) &+ $0.1) }
+                                ?? v.value
+                            if o < UInt64(pool.count) {
+                                var p = DwarfCursor(pool, from: Int(o))
+                                die.name = p.cString()
+                            }
                         }
                     case 0x31, 0x47:
                         if [0x11, 0x12, 0x13, 0x14, 0x15].contains(form) { die.origin = Int(clamping: v.value) }

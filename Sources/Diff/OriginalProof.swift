@@ -81,11 +81,15 @@ struct OriginalProof {
             guard let w = RelocationKind.width(r.type) else {
                 return Mismatch(offset: r.offset, what: "relocation type \(r.type) cannot be checked")
             }
-            let lo = Int(clamping: r.offset)
-            guard lo + w <= mine.count else { return Mismatch(offset: r.offset, what: "a relocation runs past the end") }
+            guard r.offset <= UInt64(mine.count), UInt64(w) <= UInt64(mine.count) - r.offset else {
+                return Mismatch(offset: r.offset, what: "a relocation runs past the end")
+            }
+            let lo = Int(r.offset)
             for i in lo..<lo + w { covered[i] = true }
             // The linker may turn `mov foo@GOTPCREL(%rip)` into `lea foo(%rip)`.
-            if RelocationKind.isGOT(r.type), lo >= 2, mine[lo - 2] == 0x8b, live[lo - 2] == 0x8d { covered[lo - 2] = true }
+            if RelocationKind.isGOT(r.type), lo >= 2, mine[lo - 2] == 0x8b, live[lo - 2] == 0x8d {
+                covered[lo - 2] = true
+            }
         }
         for i in 0..<mine.count where !covered[i] && mine[i] != live[i] {
             return Mismatch(offset: UInt64(i), what: "the object has 0x\(String(mine[i], radix: 16)), the binary "
@@ -125,7 +129,7 @@ struct OriginalProof {
         default:
             return "relocation type \(r.type) to \(sym.name) cannot be checked against the binary"
         }
-        return try lands(target, on: sym, addend: r.addend, pcRelative: RelocationKind.isPCRelative(r.type), self: f, base: base)
+        return try lands(target, on: sym, addend: r.addend, self: f, base: base)
     }
 
     private func gotSlot(_ slot: UInt64, holds sym: Symbol) -> String? {
@@ -139,7 +143,7 @@ struct OriginalProof {
     }
 
     /// Does the binary address `target` stand for the object's `sym`?
-    private func lands(_ target: UInt64, on sym: Symbol, addend: Int64, pcRelative: Bool, self f: ObjectFunction,
+    private func lands(_ target: UInt64, on sym: Symbol, addend: Int64, self f: ObjectFunction,
                        base: UInt64) throws(DiffError) -> String? {
         let hex = "0x" + String(target, radix: 16)
         guard sym.isDefined else {
@@ -151,12 +155,16 @@ struct OriginalProof {
         // The address the binary gave the object's section, or its symbol.
         let sectionStart = target &- sym.value
         if section.isExecutable {
-            guard let g = unit.file.symbols.first(where: { $0.sectionIndex == sym.sectionIndex && $0.type == Symbol.typeFunc })
+            guard let g = unit.file.symbols.first(where: {
+                $0.sectionIndex == sym.sectionIndex && $0.type == Symbol.typeFunc
+            })
             else { return "it refers into \(section.name), which holds no function" }
             let at = sectionStart &+ g.value
             if g.name == f.name { return at == base ? nil : "it refers to itself at \(hex), not at its own start" }
             let found = binary.symbols(at: at).filter { $0.type == Symbol.typeFunc && $0.size == g.size }
-            if found.contains(where: { $0.name == g.name || CloneName.key($0.name) == CloneName.key(g.name) }) { return nil }
+            if found.contains(where: { $0.name == g.name || CloneName.key($0.name) == CloneName.key(g.name) }) {
+                return nil
+            }
             return "it calls or jumps to 0x\(String(at, radix: 16)), which is not \(g.name) (\(g.size) bytes)"
         }
         if section.isWritable {
@@ -174,7 +182,7 @@ struct OriginalProof {
         }
         let data = try unit.contents(section)
         if section.flags & Fingerprinter.mergeFlag != 0 {
-            let (where_, from) = sym.type == Symbol.typeSection
+            let (literal, from) = sym.type == Symbol.typeSection
                 ? (target &+ UInt64(bitPattern: addend), Int64(bitPattern: sym.value) &+ addend)
                 : (target, Int64(bitPattern: sym.value))
             guard from >= 0, from < Int64(data.count) else { return "it refers past the end of \(section.name)" }
@@ -186,8 +194,8 @@ struct OriginalProof {
             } else {
                 want = Array(data[start..<min(data.count, start + max(1, Int(min(section.entrySize, 64))))])
             }
-            return binary.bytes(at: where_, count: want.count) == want ? nil
-                : "the literal it reads at 0x\(String(where_, radix: 16)) is not the object's"
+            return binary.bytes(at: literal, count: want.count) == want ? nil
+                : "the literal it reads at 0x\(String(literal, radix: 16)) is not the object's"
         }
         guard let got = binary.bytes(at: sectionStart, count: data.count) else {
             return "it refers to \(hex), outside the binary's file-backed data"
@@ -195,8 +203,10 @@ struct OriginalProof {
         var masked = data, theirs = got
         for r in try unit.relocations(of: section.index) {
             let w = RelocationKind.width(r.type) ?? 8
-            for i in Int(clamping: r.offset)..<min(data.count, Int(clamping: r.offset) + w) { masked[i] = 0; theirs[i] = 0 }
+            guard r.offset < UInt64(data.count) else { continue }
+            for i in Int(r.offset)..<min(data.count, Int(r.offset) + w) { masked[i] = 0; theirs[i] = 0 }
         }
-        return masked == theirs ? nil : "the constant data it reads at \(hex) (\(section.name)) differs from the object's"
+        return masked == theirs ? nil
+            : "the constant data it reads at \(hex) (\(section.name)) differs from the object's"
     }
 }

@@ -8,6 +8,9 @@ public struct Binding: Sendable, Equatable, Codable, CustomStringConvertible {
         case dynamic
         /// An STT_GNU_IFUNC: the implementation its resolver chose in the target.
         case ifunc
+        /// A thread-local variable: `address` is its offset from the thread
+        /// pointer (two's complement), as the target's TLS layout places it.
+        case tls
     }
 
     /// The symbol as the payload names it (`file:name` for a static).

@@ -18,6 +18,16 @@ struct DynamicLookup {
     static let shtGNUVersym: UInt32 = 0x6fff_ffff
 
     func find(_ name: String) -> Found? {
+        // A non-PIE executable that takes a library function's address has a
+        // canonical PLT entry for it (an undefined symbol with a value): the
+        // dynamic linker makes every address reference use it, so pointers
+        // compare equal; calls through it reach the same function.
+        if let main = scope.first, main.isMain, main.bias == 0,
+           let s = main.elf.dynamicSymbols.first(where: {
+               $0.name == name && !$0.isDefined && $0.value != 0 && $0.type == Symbol.typeFunc
+           }) {
+            return Found(module: main, symbol: s)
+        }
         for m in scope {
             let versions = Self.versions(of: m.elf)
             for s in m.elf.dynamicSymbols where s.name == name && s.isDefined && s.sectionIndex < 0xff00 {

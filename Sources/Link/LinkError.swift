@@ -8,6 +8,7 @@ public enum LinkError: Error, CustomStringConvertible, Sendable, Equatable {
     case ifuncUnresolved(symbol: String, module: String)
     case nonPICData(symbol: String, module: String, relocation: String, user: String)
     case corruptLinkMap(String)
+    case tls(symbol: String, module: String, reason: String)
 
     public var description: String {
         switch self {
@@ -24,6 +25,8 @@ public enum LinkError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(s) is an IFUNC of \(m), and no relocation the dynamic linker already resolved in this process shows which implementation its resolver chose; xsplice never calls the resolver in its stead: call a non-IFUNC function, or have the program use \(s) once (so its GOT slot is filled)"
         case let .nonPICData(s, m, r, user):
             return "\(user) reaches \(s), data of \(m), with \(r), which needs the variable within ±2 GiB of the new code (a copy in the executable); compile the replacement with -fPIC so it goes through the GOT"
+        case let .tls(sym, m, why):
+            return "cannot bind the thread-local variable \(sym) of \(m): \(why)"
         case let .corruptLinkMap(why):
             return "the target's link map is not consistent (\(why)); refusing to guess which module defines what"
         }

@@ -1,3 +1,4 @@
+import Foundation
 import ELF
 import Payload
 import Target
@@ -34,10 +35,19 @@ public struct Linker {
             for r in s.relocations {
                 let user = s.name
                 if let b = out[r.target] {
+                    guard (b.kind == .tls) == r.type.isTLS else {
+                        throw LinkError.tls(symbol: r.target.description, module: moduleName,
+                                            reason: "\(user) uses it both as a thread-local variable and as an address")
+                    }
                     try checkReach(b, r, user: user)
                     continue
                 }
                 let b: Binding
+                if r.type.isTLS {
+                    if scope == nil, case .symbol = r.target { scope = try lookupScope() }
+                    out[r.target] = try bindTLS(r.target, scope: scope ?? [])
+                    continue
+                }
                 switch r.target {
                 case .section: continue
                 case let .internal(name, file, address):
@@ -57,7 +67,7 @@ public struct Linker {
         return out
     }
 
-    private var moduleName: String { module.isMain ? "(main)" : module.soname }
+    var moduleName: String { module.isMain ? "(main)" : module.soname }
 
     private func bindInternal(_ name: String, file: String, address: UInt64) throws -> Binding {
         let ref = file.isEmpty ? name : "\(file):\(name)"
@@ -107,7 +117,7 @@ public struct Linker {
                        isData: s.type == Symbol.typeObject || s.type == DynamicLookup.typeTLS)
     }
 
-    private func lookupScope() throws -> [LoadedModule] {
+    func lookupScope() throws -> [LoadedModule] {
         let all = try allModules()
         guard let main = all.first(where: \.isMain) else {
             throw LinkError.noLinkMap(reason: "the executable is not among the loaded modules")
@@ -123,7 +133,8 @@ public struct Linker {
         let owner = found.module
         let ownerName = owner.isMain ? "(main)" : owner.soname
         let first = scope.first.map { $0.start == owner.start } ?? false
-        let order = first ? "first in the lookup scope" : "first definition in the dynamic linker's search order"
+        let order = !found.symbol.isDefined ? "the executable's canonical PLT entry, which every address of it uses"
+            : first ? "first in the lookup scope" : "first definition in the dynamic linker's search order"
         guard found.symbol.type == DynamicLookup.typeIFunc else {
             return Binding(reference: name, kind: .dynamic, module: ownerName, definition: name,
                            address: owner.liveAddress(found.symbol.value), reason: order,
@@ -150,12 +161,16 @@ public struct Linker {
         }
     }
 
-    /// The implementation's own name when the module's symbols have one.
+    /// The implementation's own name when the module's symbols (or its
+    /// separate debug file, found by build-id) have one; it is only shown.
     static func name(at address: UInt64, in m: LoadedModule) -> String {
         let link = address &- m.bias
-        let table = m.elf.symbols.isEmpty ? m.elf.dynamicSymbols : m.elf.symbols
-        if let s = table.first(where: { $0.value == link && $0.type == Symbol.typeFunc && !$0.name.isEmpty }) {
-            return s.name
+        let isIt: (Symbol) -> Bool = { $0.value == link && $0.type == Symbol.typeFunc && !$0.name.isEmpty }
+        if let s = m.elf.symbols.first(where: isIt) ?? m.elf.dynamicSymbols.first(where: isIt) { return s.name }
+        if m.elf.symbols.isEmpty, let id = m.buildID, id.count > 1 {
+            let hex = id.map { String(format: "%02x", $0) }.joined()
+            let path = "/usr/lib/debug/.build-id/\(hex.prefix(2))/\(hex.dropFirst(2)).debug"
+            if let name = DebugNames.shared.function(at: link, file: path, buildID: id) { return name }
         }
         return "\(m.soname)+0x\(String(link, radix: 16))"
     }

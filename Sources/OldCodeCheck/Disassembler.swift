@@ -63,6 +63,7 @@ public final class Disassembler {
 public enum DisassemblerError: Error, CustomStringConvertible, Sendable {
     case openFailed
     public var description: String {
-        "Capstone could not open an x86-64 disassembler; check that libcapstone is installed (apt-get install libcapstone-dev)"
+        "Capstone could not open an x86-64 disassembler; "
+            + "check that libcapstone is installed (apt-get install libcapstone-dev)"
     }
 }

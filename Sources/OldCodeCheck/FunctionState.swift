@@ -44,10 +44,13 @@ public enum ForeignReason: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .bytesDiffer(d): return "bytes differ from the expected old code at +0x\(String(d.offset, radix: 16))"
-        case let .unknownJump(t): return "a jump to 0x\(String(t, radix: 16)) that no recorded payload owns (another tool's patch?)"
+        case let .unknownJump(t):
+            return "a jump to 0x\(String(t, radix: 16)) that no recorded payload owns (another tool's patch?)"
         case let .replacementModified(p): return "the replacement code of payload \(p.shortHex) was modified"
-        case let .tailModified(d): return "the entry jump is recorded but the function body changed at +0x\(String(d.offset, radix: 16))"
-        case let .buildIDMismatch(e, f, _): return "build-id \(Hex.encode(f)) is not the expected \(Hex.encode(e)) (a different build)"
+        case let .tailModified(d):
+            return "the entry jump is recorded but the function body changed at +0x\(String(d.offset, radix: 16))"
+        case let .buildIDMismatch(e, f, _):
+            return "build-id \(Hex.encode(f)) is not the expected \(Hex.encode(e)) (a different build)"
         case let .replacementUnreadable(p, a):
             return "the replacement code of payload \(p.shortHex) at 0x\(String(a, radix: 16)) cannot be read"
         case .tailHashDiffers:

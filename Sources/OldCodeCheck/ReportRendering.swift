@@ -13,21 +13,26 @@ public enum ReportRendering {
                 let addr = f.address.map { "0x" + String($0, radix: 16) } ?? "-"
                 var state = f.state.description
                 if let n = f.stateName { state = "applied(\(n) \(f.stateIDShort))" }
-                let mark = f.accepted ? "" : (f.stateIsApplied || f.state == .virgin ? "  (not an accepted pre-state)" : "")
+                let notAccepted = f.stateIsApplied || f.state == .virgin
+                let mark = f.accepted || !notAccepted ? "" : "  (not an accepted pre-state)"
                 out += "  \(pad(f.function.displayName, 28)) \(pad(addr, 16)) \(state)\(mark)\n"
                 if case let .foreign(why) = f.state {
                     out += "      \(why)\n"
                     if let d = why.diff { out += diffText(d, function: f.function) }
                 }
             }
-            out += "  accepts: " + r.functions.map { "\($0.function.symbol)=\($0.function.accepts.map(\.description).joined(separator: "|"))" }.joined(separator: " ") + "\n"
+            let accepts = r.functions.map { f in
+                "\(f.function.symbol)=" + f.function.accepts.map(\.description).joined(separator: "|")
+            }
+            out += "  accepts: " + accepts.joined(separator: " ") + "\n"
             out += "verdict: \(r.verdict.rawValue)\n"
         }
         return out
     }
 
     static func diffText(_ d: ByteDiff, function: FunctionPatch) -> String {
-        var s = "      first difference at +0x\(String(d.offset, radix: 16)) (window from +0x\(String(d.windowStart, radix: 16)))\n"
+        var s = "      first difference at +0x\(String(d.offset, radix: 16))"
+            + " (window from +0x\(String(d.windowStart, radix: 16)))\n"
         s += "      expected: \(Hex.encode(d.expected, separator: " "))\n"
         s += "      found:    \(Hex.encode(d.found, separator: " "))\n"
         s += "      expected code:\n"

@@ -47,7 +47,9 @@ public struct Verifier {
             case let .success((m, a)):
                 let live: [UInt8]
                 if let first = batch?.popFirst() { live = first } else {
-                    do { live = try target.read(a, count: f.oldSize) } catch { return (a, .foreign(.unreadable("\(error)"))) }
+                    do { live = try target.read(a, count: f.oldSize) } catch {
+                        return (a, .foreign(.unreadable("\(error)")))
+                    }
                 }
                 return (a, classify(f, module: m, entry: a, live: live))
             }
@@ -72,7 +74,8 @@ public struct Verifier {
         }
         if live == f.oldBytes { return .virgin }
         let check = AppliedCheck(entry: entry, patchOffset: PatchSite(oldBytes: f.oldBytes, entry: entry).patchOffset,
-                                 live: live, expected: .bytes(f.oldBytes), stack: stack ?? registry.stack(atEntry: entry))
+                                 live: live, expected: .bytes(f.oldBytes),
+                                 stack: stack ?? registry.stack(atEntry: entry))
         return check.state { address, count in try? target.read(address, count: count) }
     }
 

@@ -24,6 +24,8 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What was built fails the payload validator: a bug in build, not input.
     case builtPayloadInvalid(PayloadError)
     case notInExecutableSegment(String)
+    case badUnwind(section: String, offset: Int, reason: String)
+    case dynamicTLS(symbol: String, user: String, model: String)
     /// A reference the new code makes that cannot be bound as the linker would.
     case cannotBind(reference: String, user: String, reason: String)
     /// Writable data the fix defines that the running build does not have.
@@ -45,7 +47,7 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .notInOwnSection(f, s):
             return "replacement \(f) lives in section \(s), not in its own .text.\(f); compile the object with -ffunction-sections"
         case let .unsupportedRelocation(t, s, o):
-            return "relocation type \(t) in \(s) at offset 0x\(String(o, radix: 16)) cannot be carried in a payload (supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX); compile without it (e.g. no TLS, -mcmodel=small)"
+            return "relocation type \(t) in \(s) at offset 0x\(String(o, radix: 16)) cannot be carried in a payload (supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX, GOTTPOFF, TPOFF32); compile without it (e.g. -mcmodel=small)"
         case let .writableData(sym, s):
             return "the new code references writable data \(sym) defined in the object (section \(s)); new globals cannot be added by a live patch: declare the program's variable extern instead"
         case let .badSymbolReference(s, o, why):
@@ -54,6 +56,10 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
             return "no function of \(obj) matches a function of the binary; name them with --function"
         case let .badSpec(why):
             return why
+        case let .dynamicTLS(sym, user, model):
+            return "\(user) reaches the thread-local variable \(sym) through the \(model) TLS model (__tls_get_addr), whose offsets exist only per thread at run time; xsplice binds only initial-exec and local-exec references: compile the replacement with -ftls-model=initial-exec (a library's variable must then be in static TLS, as it is for the program's own)"
+        case let .badUnwind(s, o, why):
+            return "the unwind information \(s) at offset \(o) holds \(why); rebuild the object with the compiler's default unwind tables"
         case let .unreadableFunctionSpec(text):
             return "cannot read function \"\(text)\"; expected NAME, FILE:NAME, NAME@0xADDRESS or 0xADDRESS"
         case let .unreadableAddress(text):

@@ -1,7 +1,20 @@
 /// Code or read-only data that travels in the payload and is loaded into
 /// the target near the module it patches.
 public struct LoadSection: Sendable, Equatable {
-    public enum Kind: UInt8, Sendable { case code = 1, readOnlyData = 2 }
+    /// `unwindFrames` is the new code's `.eh_frame` (CIEs and FDEs, ending in
+    /// a zero word), which `apply` registers with the target's unwinder.
+    public enum Kind: UInt8, Sendable {
+        case code = 1, readOnlyData = 2, unwindFrames = 3
+
+        /// How `inspect` names it.
+        public var label: String {
+            switch self {
+            case .code: return "code"
+            case .readOnlyData: return "rodata"
+            case .unwindFrames: return "unwind"
+            }
+        }
+    }
 
     public var name: String
     public var kind: Kind
@@ -67,6 +80,13 @@ public enum RelocationType: UInt32, Sendable, CaseIterable, CustomStringConverti
     case plt32 = 4
     case gotpcrelx = 41
     case rexGotpcrelx = 42
+    /// Initial-exec TLS: a GOT slot holding the variable's offset from the thread pointer.
+    case gottpoff = 22
+    /// Local-exec TLS: the variable's offset from the thread pointer itself.
+    case tpoff32 = 23
+
+    /// Whether it asks for a thread-local variable's offset, not an address.
+    public var isTLS: Bool { self == .gottpoff || self == .tpoff32 }
 
     /// Bytes the relocation writes.
     public var width: Int { self == .abs64 ? 8 : 4 }
@@ -81,6 +101,8 @@ public enum RelocationType: UInt32, Sendable, CaseIterable, CustomStringConverti
         case .plt32: return "R_X86_64_PLT32"
         case .gotpcrelx: return "R_X86_64_GOTPCRELX"
         case .rexGotpcrelx: return "R_X86_64_REX_GOTPCRELX"
+        case .gottpoff: return "R_X86_64_GOTTPOFF"
+        case .tpoff32: return "R_X86_64_TPOFF32"
         }
     }
 }

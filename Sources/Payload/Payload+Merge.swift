@@ -19,6 +19,6 @@ extension Payload {
                 functions.append(f)
             }
         }
-        return Payload(name: name, sections: sections, functions: functions)
+        return Payload(name: name, sections: sections, functions: functions).withOneUnwindSection()
     }
 }

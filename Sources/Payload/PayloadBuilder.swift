@@ -66,6 +66,14 @@ public struct PayloadBuilder {
                 accepts: [], replacementSection: section))
         }
         try layout.relocateAll()
+        // The unwind section names LSDAs and DW.ref words, which could in
+        // principle pull in more code; rebuild it until nothing new comes.
+        var codeSections = -1
+        while codeSections != layout.sections.filter({ $0.kind == .code }).count {
+            codeSections = layout.sections.filter { $0.kind == .code }.count
+            try layout.includeUnwind()
+            try layout.relocateAll()
+        }
 
         for i in functions.indices {
             functions[i].accepts = try preStates(for: functions[i], options)

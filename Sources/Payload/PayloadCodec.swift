@@ -35,7 +35,7 @@ public struct TrailerRecord: Sendable, Equatable {
 /// The versioned canonical binary encoding (docs/payload-format.md).
 public enum PayloadCodec {
     public static let magic: [UInt8] = Array("XSPLICE".utf8) + [0]
-    public static let version: UInt16 = 2
+    public static let version: UInt16 = 3
 
     // MARK: encoding
 
@@ -163,7 +163,7 @@ public enum PayloadCodec {
             let sname = try r.string("\(f()).name")
             let kindRaw = try r.u8("\(f()).kind")
             guard let kind = LoadSection.Kind(rawValue: kindRaw) else {
-                throw .invalid(field: "\(f()).kind", reason: "unknown section kind \(kindRaw); expected 1 (code) or 2 (read-only data)")
+                throw .invalid(field: "\(f()).kind", reason: "unknown section kind \(kindRaw); expected 1 (code), 2 (read-only data) or 3 (unwind frames)")
             }
             let align = try r.u32("\(f()).alignment")
             let data = try r.blob("\(f()).bytes", limit: PayloadLimits.maxSectionSize)

@@ -67,7 +67,7 @@ public struct PayloadDescription: Codable, Sendable {
                             relocations: s.relocations.map(describe))
         }
         sections = p.sections.map {
-            Section(name: $0.name, kind: $0.kind == .code ? "code" : "rodata", size: $0.bytes.count,
+            Section(name: $0.name, kind: $0.kind.label, size: $0.bytes.count,
                     alignment: $0.alignment, relocations: $0.relocations.count)
         }
     }

@@ -32,6 +32,7 @@ public enum PayloadValidator {
                 }
             }
         }
+        try checkUnwind(p)
         var seen = Set<String>()
         for (i, fn) in p.functions.enumerated() {
             func f() -> String { "function[\(i)]" }

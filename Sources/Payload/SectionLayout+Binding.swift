@@ -38,7 +38,8 @@ extension SectionLayout {
             }
             return (.section(try include(objectSection: idx)), addend &+ own)
         }
-        if !target.isExecutable, !target.isWritable || Self.isReadOnlyAfterRelocation(target) {
+        if !target.isExecutable,
+           !target.isWritable || Self.isReadOnlyAfterRelocation(target) || Self.isUnwinderConstant(target) {
             return (.section(try include(objectSection: idx)), addend &+ own)
         }
         let named = isSection ? try symbols(in: target, at: addend, place) : [sym]
@@ -101,7 +102,7 @@ extension SectionLayout {
     /// of a PC-relative reference in code is followed by up to 4 immediate
     /// bytes, so the operand lies 4 to 8 bytes past the addend.
     private func symbols(in section: Section, at addend: Int64, _ place: Place) throws -> [Symbol] {
-        let pcRelative = place.section.isExecutable && ![.abs64, .abs32, .abs32s].contains(place.type)
+        let pcRelative = place.section.isExecutable && ![.abs64, .abs32, .abs32s, .tpoff32].contains(place.type)
         let offsets = pcRelative ? [4, 5, 6, 8].map { addend &+ $0 } : [addend]
         var hits: [Symbol] = []
         for s in object.symbols where Int(s.sectionIndex) == section.index && !s.name.isEmpty

@@ -15,8 +15,10 @@ struct SectionLayout {
     /// be interposed, so references to them are bound at apply time.
     let isLibrary: Bool
 
-    private(set) var sections: [LoadSection] = []
-    private var indexOf: [Int: UInt32] = [:]
+    /// Settable so that sections built from several object sections (the
+    /// unwind information) can be added after the code they describe.
+    var sections: [LoadSection] = []
+    private(set) var indexOf: [Int: UInt32] = [:]
     private var order: [Int] = []
 
     init(object: ELFFile, binary: ELFFile, patched: [Symbol], replacements: [Symbol], isLibrary: Bool) {
@@ -34,7 +36,7 @@ struct SectionLayout {
             throw BuildError.noSuchObjectSection(idx)
         }
         let s = object.sections[idx]
-        guard s.isAlloc, !s.isWritable || Self.isReadOnlyAfterRelocation(s) else {
+        guard s.isAlloc, !s.isWritable || Self.isReadOnlyAfterRelocation(s) || Self.isUnwinderConstant(s) else {
             throw BuildError.writableData(symbol: s.name, section: s.name)
         }
         guard s.size <= UInt64(PayloadLimits.maxSectionSize) else {
@@ -64,7 +66,9 @@ struct SectionLayout {
     mutating func relocateAll() throws {
         var done = 0
         while done < order.count {
-            sections[done].relocations = try convert(objectSection: order[done])
+            // The unwind section is no object section: go by index, not position.
+            guard let payIdx = indexOf[order[done]] else { break }
+            sections[Int(payIdx)].relocations = try convert(objectSection: order[done])
             done += 1
         }
     }
@@ -76,6 +80,7 @@ struct SectionLayout {
             let table = object.symbolTable(for: rela)
             for r in try object.relocations(in: rela) {
                 let user = self.user(of: section, at: r.offset)
+                try Self.refuseDynamicTLS(r, table: table, user: user)
                 guard let type = RelocationType(rawValue: r.type) else {
                     throw BuildError.unsupportedRelocation(type: r.type, section: user, offset: r.offset)
                 }
@@ -89,6 +94,16 @@ struct SectionLayout {
             }
         }
         return out.sorted { $0.offset < $1.offset }
+    }
+
+    /// Binds a reference found outside the sections `convert` walks (the
+    /// unwind information names code, LSDAs and personality words).
+    mutating func resolve(_ sym: Symbol, addend: Int64, at sectionName: String, offset: UInt64,
+                          type: RelocationType = .pc32) throws -> (RelocationTarget, Int64) {
+        guard let section = object.sections.first(where: { $0.name == sectionName }) else {
+            throw BuildError.badSpec("the object has no section \(sectionName)")
+        }
+        return try bind(sym, addend: addend, at: Place(section: section, offset: offset, type: type, user: sectionName))
     }
 
     /// The function (or, for data, the section) a relocation belongs to, for messages.

@@ -40,14 +40,20 @@ public protocol ProcessControl: Target, WritableMemory {
     func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T
     /// Stops every thread.
     func stopAll(timeoutSeconds: Double) throws -> any ThreadStop
+    /// Runs a function of the target on one borrowed thread (see RemoteCall.swift).
+    func callFunction(_ call: RemoteFunctionCall) throws -> UInt64
     /// Tasks outside the thread group that share its memory (see
-    /// `SharedAddressSpace`); a stop of the group does not hold them.
-    func addressSpaceSharers() throws -> [Int32]
+    /// `SharedAddressSpace`), counted before a stop: a stop of the group
+    /// does not hold them.
+    func addressSpaceCensus() throws -> AddressSpaceCensus
+    /// Sharers among the processes created since `census`, looked up inside the stop.
+    func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32]
 }
 
 extension ProcessControl {
     /// A target that cannot share its memory with another task (a simulated one).
-    public func addressSpaceSharers() throws -> [Int32] { [] }
+    public func addressSpaceCensus() throws -> AddressSpaceCensus { .alone }
+    public func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32] { [] }
 }
 
 extension SyscallPort {

@@ -149,8 +149,13 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
 
     /// Compared through a live thread: a zombie leader has no memory to
     /// compare, like a kernel thread, and would seem to share it with them.
-    public func addressSpaceSharers() throws -> [Int32] {
-        try SharedAddressSpace.sharers(of: view).filter { $0 != pid }
+    public func addressSpaceCensus() throws -> AddressSpaceCensus {
+        let c = try SharedAddressSpace.census(of: view)
+        return AddressSpaceCensus(known: c.known, sharers: c.sharers.filter { $0 != pid })
+    }
+
+    public func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32] {
+        try SharedAddressSpace.sharers(of: view, since: census).filter { $0 != pid }
     }
 
     /// Stops one thread for remote syscalls: the main one if it still runs

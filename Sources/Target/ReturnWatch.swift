@@ -193,7 +193,9 @@ public final class ReturnWatch {
             if pending[tid] == nil {
                 pending[tid] = sig
                 var i = [UInt8](repeating: 0, count: 128)
-                let r = i.withUnsafeMutableBytes { xs_ptrace(Self.getSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+                let r = i.withUnsafeMutableBytes {
+                    xs_ptrace(Self.getSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress))
+                }
                 if r == 0 { info[tid] = i }
                 try cont(tid)
             } else {

@@ -22,14 +22,31 @@ public enum SharedAddressSpace {
         }
     }
 
-    /// Process IDs, other than `pid`, whose memory is `pid`'s memory.
+    /// Process IDs, other than `pid`, whose memory is `pid`'s memory, and
+    /// every process ID seen, so that a later look needs to compare only
+    /// processes created since (`sharers(of:since:)`).
     ///
     /// Every thread group is listed in /proc; a task sharing the memory is
     /// its own group's leader or a thread of a group whose leader shares it
     /// too, so comparing leaders finds them all (a group whose leader has
     /// exited and been reaped of its memory is the one documented gap).
-    public static func sharers(of pid: Int32) throws(Failure) -> [Int32] {
+    /// kcmp waits for a task that is in execve, so this full pass belongs
+    /// before the stop, not in the pause.
+    public static func census(of pid: Int32) throws(Failure) -> AddressSpaceCensus {
         guard let all = Threads.numericEntries(of: "/proc") else { throw .procUnreadable }
+        return AddressSpaceCensus(known: Set(all), sharers: try compare(pid, with: all))
+    }
+
+    /// Sharers among the processes that were not in `census`: inside the
+    /// stop, a task created since the census by a now stopped thread, or
+    /// reparented meanwhile, is a new /proc entry.
+    public static func sharers(of pid: Int32, since census: AddressSpaceCensus) throws(Failure) -> [Int32] {
+        guard let all = Threads.numericEntries(of: "/proc") else { throw .procUnreadable }
+        return try compare(pid, with: all.filter { !census.known.contains($0) })
+    }
+
+    private static func compare(_ pid: Int32, with others: [Int32]) throws(Failure) -> [Int32] {
+        guard others.contains(where: { $0 != pid }) else { return [] }
         // kcmp compares memory descriptors, and every task without one (a
         // kernel thread, a zombie, a leader that called pthread_exit)
         // compares equal to every other: compare from a live thread of the
@@ -37,7 +54,7 @@ public enum SharedAddressSpace {
         let reference = liveThread(of: pid) ?? pid
         var out: [Int32] = []
         var size: String?
-        for other in all where other != pid {
+        for other in others where other != pid {
             let r = xs_kcmp_vm(reference, other)
             if r == 0 {
                 if hasMemory(other) { out.append(other) }
@@ -81,4 +98,18 @@ public enum SharedAddressSpace {
         guard let text = try? ProcFile.text("/proc/\(pid)/statm") else { return nil }
         return text.split(separator: " ").first.map(String.init)
     }
+}
+
+/// Who shared a process's memory at one moment, and which processes existed.
+public struct AddressSpaceCensus: Sendable, Equatable {
+    public let known: Set<Int32>
+    public let sharers: [Int32]
+
+    public init(known: Set<Int32>, sharers: [Int32]) {
+        self.known = known
+        self.sharers = sharers
+    }
+
+    /// For a target that cannot share its memory (a simulated one).
+    public static let alone = AddressSpaceCensus(known: [], sharers: [])
 }

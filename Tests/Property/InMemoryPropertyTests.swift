@@ -12,21 +12,23 @@ import Testing
     func sequencesAgreeWithTheModel(program: String) async throws {
         let universe = try Universe.load(program)
         let n = universe.files.count
-        await propertyCheck(count: PropertyScale.count(300), input: Gen.int(in: Operation.codeRange(payloads: n)).array(of: 1...14)) { codes in
+        await propertyCheck(count: PropertyScale.count(300), input: Gen.int(in: Operation.codeRange(payloads: n, extended: true)).array(of: 1...14)) { codes in
             recordingErrors {
                 let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
                 var runner = SequenceRunner(universe: universe, session: try LiveSession(target: sim))
+                runner.disturber = Disturber(universe: universe, sim: sim)
+                runner.timeout = 0
                 let original = try universe.codeBytes(runner.session)
                 let maps = sim.mappingCount
                 var problems: [String] = []
-                for code in codes { problems += try runner.step(Operation.decode(code, payloads: n)) }
+                for code in codes { problems += try runner.step(Operation.decode(code, payloads: n, extended: true)) }
                 problems += try runner.revertAll()
                 if try universe.codeBytes(runner.session) != original { problems.append("reverting everything did not restore the original bytes") }
                 // Only the registry mapping may remain once everything is reverted.
                 if sim.mappingCount > maps + 1 { problems.append("code regions leaked: \(sim.mappingCount - maps - 1)") }
                 PropertyStats.record(substrate: "memory", program: program, operations: runner.operations,
                                      refusals: runner.refusals, disagreements: problems.count)
-                #expect(problems.isEmpty, "\(codes.map { Operation.decode($0, payloads: n) }): \(problems)")
+                #expect(problems.isEmpty, "\(codes.map { Operation.decode($0, payloads: n, extended: true) }): \(problems)")
             }
         }
     }

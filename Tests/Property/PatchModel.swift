@@ -14,17 +14,37 @@ struct PatchModel: Equatable {
     let payloads: [PayloadSpec]
     private(set) var stacks: [String: [String]] = [:]
     private(set) var applied: [String] = []
+    /// A function a second thread is in (its instruction pointer, or a
+    /// return address on its stack): no operation may change it.
+    private(set) var busy: String?
+    /// Functions whose bytes were damaged behind xsplice's back: foreign.
+    private(set) var tampered: Set<String> = []
+
+    mutating func park(in function: String) { busy = function }
+    mutating func tamper(_ function: String) { tampered.insert(function) }
+    /// The thread leaves and the damage is repaired.
+    mutating func settle() {
+        busy = nil
+        tampered = []
+    }
+
+    func touchesBusy(_ p: PayloadSpec) -> Bool { busy.map { p.functions.contains($0) } ?? false }
 
     init(payloads: [PayloadSpec]) { self.payloads = payloads }
 
     func spec(_ name: String) -> PayloadSpec? { payloads.first { $0.name == name } }
 
-    /// "virgin" or the name of the payload on top.
-    func state(_ function: String) -> String { stacks[function]?.last ?? "virgin" }
+    /// "virgin", the name of the payload on top, or "foreign" once tampered.
+    func state(_ function: String) -> String {
+        tampered.contains(function) ? "foreign" : (stacks[function]?.last ?? "virgin")
+    }
 
     func verdict(_ p: PayloadSpec) -> Verdict {
         if p.functions.allSatisfy({ state($0) == p.name }) { return .applied }
-        if applied.contains(p.name), p.functions.allSatisfy({ stacks[$0]?.contains(p.name) ?? false }) { return .applied }
+        if applied.contains(p.name),
+           p.functions.allSatisfy({ !tampered.contains($0) && (stacks[$0]?.contains(p.name) ?? false) }) {
+            return .applied
+        }
         if p.functions.allSatisfy({ p.accepts[$0]?.contains(state($0)) ?? false }) { return .applicable }
         return .conflict
     }
@@ -33,8 +53,8 @@ struct PatchModel: Equatable {
     func verify(_ p: PayloadSpec) -> Int32 { verdict(p) == .conflict ? 1 : 0 }
 
     mutating func apply(_ p: PayloadSpec) -> Int32 {
-        if applied.contains(p.name) { return 0 }
-        guard verdict(p) == .applicable else { return 1 }
+        if applied.contains(p.name), verdict(p) == .applied { return 0 }
+        guard verdict(p) == .applicable, !touchesBusy(p) else { return 1 }
         for f in p.functions { stacks[f, default: []].append(p.name) }
         applied.append(p.name)
         return 0
@@ -42,7 +62,7 @@ struct PatchModel: Equatable {
 
     mutating func revert(_ p: PayloadSpec) -> Int32 {
         guard applied.contains(p.name) else { return 2 }
-        guard p.functions.allSatisfy({ state($0) == p.name }) else { return 1 }
+        guard p.functions.allSatisfy({ state($0) == p.name }), !touchesBusy(p) else { return 1 }
         for f in p.functions { stacks[f]?.removeLast() }
         applied.removeAll { $0 == p.name }
         return 0
@@ -51,7 +71,9 @@ struct PatchModel: Equatable {
     mutating func replace(_ old: PayloadSpec, _ new: PayloadSpec) -> Int32 {
         guard applied.contains(old.name) else { return 2 }
         guard old.name != new.name else { return 2 }
-        guard old.functions.allSatisfy({ state($0) == old.name }) else { return 1 }
+        guard old.functions.allSatisfy({ state($0) == old.name }), !touchesBusy(old), !touchesBusy(new) else {
+            return 1
+        }
         var after = self
         for f in old.functions { after.stacks[f]?.removeLast() }
         after.applied.removeAll { $0 == old.name }
@@ -79,18 +101,43 @@ struct PatchModel: Equatable {
 /// property library shrinks them; `decode` maps them onto operations.
 enum Operation: CustomStringConvertible {
     case verify(Int), apply(Int), revert(Int), replace(Int, Int)
+    /// A second thread in function #a: executing in it, or (onStack) holding
+    /// a return address into it. Only on the simulated process.
+    case park(Int, onStack: Bool)
+    /// Damage function #a's body after the jump, or the code its jump
+    /// reaches. Only on the simulated process.
+    case tamperTail(Int), tamperReplacement(Int)
+    /// The parked thread leaves and every damaged byte is put back.
+    case settle
 
-    static func decode(_ code: Int, payloads n: Int) -> Operation {
-        let a = (code / 4) % n, b = (code / (4 * n)) % n
-        switch code % 4 {
+    /// `extended` adds the threads and tampering that only a simulated
+    /// process can take (a live program would run the damaged code).
+    static func decode(_ code: Int, payloads n: Int, extended: Bool = false) -> Operation {
+        let kinds = extended ? 8 : 4
+        let a = (code / kinds) % n, b = (code / (kinds * n)) % n
+        switch code % kinds {
         case 0: return .verify(a)
         case 1: return .apply(a)
         case 2: return .revert(a)
-        default: return .replace(a, b)
+        case 3: return .replace(a, b)
+        case 4: return .park(a, onStack: b % 2 == 0)
+        case 5: return .settle
+        case 6: return .tamperTail(a)
+        default: return .tamperReplacement(a)
         }
     }
 
-    static func codeRange(payloads n: Int) -> ClosedRange<Int> { 0...(4 * n * n - 1) }
+    static func codeRange(payloads n: Int, extended: Bool = false) -> ClosedRange<Int> {
+        0...((extended ? 8 : 4) * n * n - 1)
+    }
+
+    /// Whether xsplice runs in this step (the others act on the process).
+    var isXsplice: Bool {
+        switch self {
+        case .verify, .apply, .revert, .replace: return true
+        case .park, .tamperTail, .tamperReplacement, .settle: return false
+        }
+    }
 
     var description: String {
         switch self {
@@ -98,6 +145,10 @@ enum Operation: CustomStringConvertible {
         case let .apply(a): return "apply(\(a))"
         case let .revert(a): return "revert(\(a))"
         case let .replace(a, b): return "replace(\(a)->\(b))"
+        case let .park(a, onStack): return onStack ? "park(stack->f\(a))" : "park(in f\(a))"
+        case let .tamperTail(a): return "tamperTail(f\(a))"
+        case let .tamperReplacement(a): return "tamperReplacement(f\(a))"
+        case .settle: return "settle"
         }
     }
 }

@@ -12,6 +12,11 @@ struct SequenceRunner {
     var model: PatchModel
     /// Checked after each step when given: the program's output (live runs).
     var extraCheck: ((PatchModel) -> String?)?
+    /// Threads and damage between commands (simulated runs only).
+    var disturber: Disturber?
+    /// How long operations retry a busy function: 0 on the simulated
+    /// process, whose parked thread never leaves by itself.
+    var timeout: Double = 1
     private(set) var log: [String] = []
     private(set) var refusals = 0
     private(set) var operations = 0
@@ -41,6 +46,10 @@ struct SequenceRunner {
         var real: Int32 = 0
         var expected: Int32 = 0
         var mutating = true
+        if !op.isXsplice {
+            try disturber?.perform(op, model: &model)
+            return try agreement(op)
+        }
         do {
             switch op {
             case let .verify(a):
@@ -49,13 +58,16 @@ struct SequenceRunner {
                 expected = model.verify(universe.specs[a % n])
             case let .apply(a):
                 expected = model.apply(universe.specs[a % n])
-                _ = try session.apply(universe.files[a % n], timeoutSeconds: 1)
+                _ = try session.apply(universe.files[a % n], timeoutSeconds: timeout)
             case let .revert(a):
                 expected = model.revert(universe.specs[a % n])
-                _ = try session.revert(universe.files[a % n].payload.name, timeoutSeconds: 1)
+                _ = try session.revert(universe.files[a % n].payload.name, timeoutSeconds: timeout)
             case let .replace(a, b):
                 expected = model.replace(universe.specs[a % n], universe.specs[b % n])
-                _ = try session.replace(universe.files[a % n].payload.name, with: universe.files[b % n], timeoutSeconds: 1)
+                _ = try session.replace(universe.files[a % n].payload.name, with: universe.files[b % n],
+                                        timeoutSeconds: timeout)
+            case .park, .tamperTail, .tamperReplacement, .settle:
+                return []
             }
         } catch {
             real = Self.exitCode(error)
@@ -69,9 +81,19 @@ struct SequenceRunner {
             if try universe.codeBytes(session) != bytesBefore { problems.append("\(op): refused or read-only, yet code bytes changed") }
             if try session.registry() != registryBefore { problems.append("\(op): refused or read-only, yet the registry changed") }
         }
+        return problems + (try agreement(op))
+    }
+
+    /// The states, raw bytes, registry and output all agree with the model.
+    func agreement(_ op: Operation) throws -> [String] {
+        var problems: [String] = []
         let observed = try universe.observedStates(session)
-        for (k, _) in universe.functions where observed[k] != model.state(k) {
-            problems.append("\(op): \(k) is \(observed[k] ?? "?"), model says \(model.state(k))")
+        for (k, _) in universe.functions {
+            let got = observed[k] ?? "?"
+            let want = model.state(k)
+            if want == "foreign" ? !got.hasPrefix("foreign") : got != want {
+                problems.append("\(op): \(k) is \(got), model says \(want)")
+            }
         }
         problems += try ByteOracle(universe: universe).problems(session.target, model).map { "\(op): \($0)" }
         let listed = try session.registry().records.map(\.name)
@@ -83,6 +105,7 @@ struct SequenceRunner {
     /// Reverts everything in an order the model allows.
     mutating func revertAll() throws -> [String] {
         var problems: [String] = []
+        if disturber != nil { problems += try step(.settle) }
         for name in model.revertOrder() {
             guard let i = universe.specs.firstIndex(where: { $0.name == name }) else { continue }
             problems += try step(.revert(i))

@@ -94,16 +94,25 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
     func maps() throws -> [MapEntry] { mapList }
     func modules() throws -> [LoadedModule] { module.map { [$0] } ?? [] }
     func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T { try body(Syscalls(process: self)) }
-    func stopAll(timeoutSeconds: Double) throws -> any ThreadStop { Stop(pointers: stopPointers ?? threadPointers) }
+    func stopAll(timeoutSeconds: Double) throws -> any ThreadStop {
+        let main = stopPointers ?? threadPointers
+        return Stop(pointers: [4242: main].merging(parked.map { [4243: $0] } ?? [:]) { a, _ in a })
+    }
+
+    /// A second thread, when one is parked somewhere (see `Disturber`).
+    var parked: ThreadPointers?
 
     /// The mapping count, to show a refused operation left nothing behind.
     var mappingCount: Int { mapList.count }
 
     final class Stop: ThreadStop {
-        let pointersValue: ThreadPointers
-        init(pointers: ThreadPointers) { pointersValue = pointers }
-        var threads: [Int32] { [4242] }
-        func pointers(_ tid: Int32) throws -> ThreadPointers { pointersValue }
+        let pointersByThread: [Int32: ThreadPointers]
+        init(pointers: [Int32: ThreadPointers]) { pointersByThread = pointers }
+        var threads: [Int32] { pointersByThread.keys.sorted() }
+        func pointers(_ tid: Int32) throws -> ThreadPointers {
+            guard let p = pointersByThread[tid] else { throw TargetError.noSuchProcess(tid) }
+            return p
+        }
         func resume() {}
         var pauseMicros: UInt64 { 0 }
     }
@@ -140,6 +149,11 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
         func ftruncate(fd: Int64, length: UInt64) throws { process.files[fd] = length }
         func close(fd: Int64) throws { process.files[fd] = nil }
         // In the simulated stack mapping, wherever a test puts the thread's pointer.
-        func scratch(count: Int) throws -> UInt64 { process.stackTop - 0x1000 }
+        /// Below the borrowed thread's stack pointer and red zone, as in a
+        /// real process: never over another thread's live stack (a parked
+        /// thread's return address sits 0x1000 below the top).
+        func scratch(count: Int) throws -> UInt64 {
+            (process.threadPointers.stack - UInt64(128 + count + 64)) & ~UInt64(15)
+        }
     }
 }

@@ -56,7 +56,8 @@ import Testing
         let fixB = try t.file("fixB")
         _ = try t.session.apply(try t.file("fixA"))
         let b = try t.entry("compute_b")
-        let at = b + (afterEndbr ? UInt64(PatchSite(oldBytes: try t.function("compute_b").oldBytes, entry: b).patchOffset) : 0)
+        let site = PatchSite(oldBytes: try t.function("compute_b").oldBytes, entry: b)
+        let at = b + (afterEndbr ? UInt64(site.patchOffset) : 0)
         try t.writeJump(at: at, to: try t.entry("compute_a"))
         let foreignBytes = try t.sim.read(b, count: try t.function("compute_b").oldSize)
 
@@ -152,7 +153,8 @@ import Testing
         } else {
             let moved: UInt64 = 0x1000_0000
             reg.records[0].regionAddress = moved
-            reg.records[0].functions[0].site.replacementAddress = moved + (old.functions[0].site.replacementAddress - old.regionAddress)
+            let offset = old.functions[0].site.replacementAddress - old.regionAddress
+            reg.records[0].functions[0].site.replacementAddress = moved + offset
             try t.saveRegistry(reg)
         }
         switch try t.state("compute_a") {
@@ -180,7 +182,8 @@ import Testing
         ] as [(String, () throws -> Void)] {
             let e = try t.expectRefused(what, code: 1, sourceLocation: sourceLocation, body)
             guard case .registryCorrupt = e else {
-                Issue.record("\(what): \(String(describing: e)) is not a registry report", sourceLocation: sourceLocation)
+                Issue.record("\(what): \(String(describing: e)) is not a registry report",
+                             sourceLocation: sourceLocation)
                 continue
             }
             #expect(e?.description.contains(word) == true, "\(String(describing: e))", sourceLocation: sourceLocation)

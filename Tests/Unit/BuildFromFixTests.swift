@@ -163,6 +163,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    /// A program built with -flto: a clone the object has is gone, a static
+    /// was renamed and resized; the proof fails and says why.
+    @Test(arguments: [("clone", "clone"), ("static", "b")])
+    func ltoBinaryIsRecognised(_ fix: String, _ unit: String) throws {
+        try Corpus.ensureBuilt()
+        let out = Paths.tempDir("lto") + "/fix.xsp"
+        let r = try Shell.xsplice(["build", "--binary", "\(Self.dir)/fixdiff.lto",
+                                   "--before", "\(Self.dir)/orig/\(unit).o",
+                                   "--after", "\(Self.dir)/fixed/\(fix)/\(unit).o", "-o", out])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("is not the build running") && r.stderr.contains("link-time optimisation"),
+                "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func ltoObjectIsRecognised() throws {
         let (r, out) = try build("\(Self.dir)/lto/clone.o", "\(Self.dir)/fixed/clone/clone.o")
         #expect(r.status == 2)

@@ -54,8 +54,18 @@ import Testing
 
     @Test func unsupportedRelocationType() throws {
         let bin = try gcc("prog3", program, ["-O2", "-g"])
-        let obj = try gcc("tls.o", "__thread int counter; int target_fn(int x) { return x + counter; }\n", ["-O2", "-c", "-ffunction-sections"])
+        // The large code model reaches data through 64-bit GOT offsets.
+        let obj = try gcc("large.o", "extern int counter; int target_fn(int x) { return x + counter; }\n",
+                          ["-O2", "-c", "-fPIC", "-mcmodel=large", "-ffunction-sections"])
         try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["relocation type", "cannot be carried"])
+    }
+
+    /// A thread-local variable the running build does not have is a new
+    /// variable, and TLS cannot be added to a running process.
+    @Test func newThreadLocalVariable() throws {
+        let bin = try gcc("prog3t", program, ["-O2", "-g"])
+        let obj = try gcc("tls.o", "__thread int counter; int target_fn(int x) { return x + counter; }\n", ["-O2", "-c", "-ffunction-sections"])
+        try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["counter", ".tbss", "target_fn"])
     }
 
     @Test func notFunctionSections() throws {

@@ -28,8 +28,8 @@ import Testing
             }
             do {
                 let unit = try ObjectUnit(path: "mutant.o", file: try ELFFile(bytes: bytes))
-                let plan = try FixPlan(binary: binary, pairs: [.init(before: try ObjectUnit(path: "inl.o", file: before),
-                                                                     after: unit)])
+                let original = try ObjectUnit(path: "inl.o", file: before)
+                let plan = try FixPlan(binary: binary, pairs: [.init(before: original, after: unit)])
                 _ = FixReport(plan).lines(explain: true)
                 outcomes.plans += 1
             } catch {

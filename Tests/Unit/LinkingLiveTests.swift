@@ -47,6 +47,17 @@ import Testing
         return out
     }
 
+    /// Builds a payload from a test-made program and fix, starts the program
+    /// and applies it; returns the process and the apply result.
+    func buildStartApply(_ bin: String, _ obj: String, function: String) throws -> (LiveProcess, Shell.Result) {
+        let xsp = "\(dir)/\((bin as NSString).lastPathComponent).xsp"
+        let b = try Shell.xsplice(["build", "--binary", bin, "--object", obj, "--function", function, "-o", xsp])
+        guard b.status == 0 else { throw TestFailure("build \(bin): \(b.stderr)") }
+        let p = try LiveProcess(bin, args: [])
+        try p.waitUntilRunning()
+        return (p, try Shell.xsplice(["apply", "--pid", String(p.pid), xsp]))
+    }
+
     @Test func ifuncCallsReachTheImplementationTheTargetChose() throws {
         let xsp = try payload("ifuncs", "fixIfunc")
         let p = try start("ifuncs")
@@ -58,6 +69,18 @@ import Testing
             #expect(dry.stdout.contains("\(f) -> libc.so.6"), "\(f) not bound to libc: \(dry.stdout)")
         }
         #expect(dry.stdout.components(separatedBy: "IFUNC, resolved by the target").count - 1 == 5, "\(dry.stdout)")
+        // The same, for fleet tooling: every IFUNC with its kind and a live address.
+        let json = try Shell.xsplice(["apply", "--pid", String(p.pid), "--dry-run", "--json", xsp])
+        let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let bound = (doc?["bindings"] as? [[String: Any]]) ?? []
+        for f in ["strlen", "memchr", "strrchr", "strcmp", "memcpy"] {
+            let b = bound.first { $0["reference"] as? String == f }
+            #expect(b?["kind"] as? String == "ifunc" && b?["module"] as? String == "libc.so.6", "\(f): \(json.stdout)")
+            #expect((b?["address"] as? String)?.hasPrefix("0x7") == true, "\(f): \(json.stdout)")
+            // An implementation (named from libc's debug file when installed), not the IFUNC itself.
+            let def = b?["definition"] as? String ?? ""
+            #expect(def.hasPrefix("__") || def.hasPrefix("libc.so.6+0x"), "\(f): \(json.stdout)")
+        }
         let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
         #expect(r.status == 0, "\(r.stderr)")
         // 100000 + strlen*1000 + memchr('.')*100 + strrchr('l')*10 + (strcmp == 0), on "hello.world".
@@ -110,13 +133,8 @@ import Testing
         #expect(cc.status == 0, "\(cc.stderr)")
         for uses in [true, false] {
             let bin = try program(uses ? "usestwice" : "nevertwice", uses: uses)
-            let xsp = "\(dir)/twice-\(uses).xsp"
-            let b = try Shell.xsplice(["build", "--binary", bin, "--object", obj, "--function", "calc", "-o", xsp])
-            #expect(b.status == 0, "\(b.stderr)")
-            let p = try LiveProcess(bin, args: [])
+            let (p, r) = try buildStartApply(bin, obj, function: "calc")
             defer { p.stop() }
-            try p.waitUntilRunning()
-            let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
             if uses {
                 #expect(r.status == 0, "\(r.stderr)")
                 #expect(p.waitForTokens(["calc": "1040"]) == ["calc": "1040"], "\(p.output.suffix(200))")
@@ -125,6 +143,34 @@ import Testing
                 #expect(p.waitForTokens(["calc": "191"]) == ["calc": "191"])
             }
         }
+    }
+
+    /// A non-PIE program that takes puts' address has a canonical PLT entry;
+    /// the new code's `&puts` must be that address, as the old code's is.
+    @Test func nonPIEFunctionPointerIdentityUsesTheCanonicalPLT() throws {
+        let src = "\(dir)/canon.c", bin = "\(dir)/canon", fix = "\(dir)/canonfix.c", obj = "\(dir)/canonfix.o"
+        try """
+        #include <stdio.h>
+        #include <unistd.h>
+        int (*volatile keep)(const char *) = puts;
+        __attribute__((noinline)) int same(int x) { return keep == puts ? x + 1 : x - 1; }
+        int main(void) {
+            setvbuf(stdout, NULL, _IOLBF, 0);
+            for (int i = 0; i < 3000; i++) { printf("tick %d same=%d\\n", i, same(10)); usleep(20000); }
+        }
+        """.write(toFile: src, atomically: true, encoding: .utf8)
+        try """
+        #include <stdio.h>
+        extern int (*volatile keep)(const char *);
+        int same(int x) { return keep == puts ? x + 100 : x - 100; }
+        """.write(toFile: fix, atomically: true, encoding: .utf8)
+        let flags = ["-O2", "-g", "-ffunction-sections", "-fstack-protector-strong", "-fcf-protection"]
+        #expect(try Shell.run("/usr/bin/gcc", flags + ["-fno-pie", "-no-pie", src, "-o", bin]).status == 0)
+        #expect(try Shell.run("/usr/bin/gcc", flags + ["-fPIE", "-c", fix, "-o", obj]).status == 0)
+        let (p, r) = try buildStartApply(bin, obj, function: "same")
+        defer { p.stop() }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(p.waitForTokens(["same": "110"]) == ["same": "110"], "\(p.output.suffix(200))")
     }
 
     @Test func preloadedInterposerStaysFirst() throws {

@@ -64,7 +64,8 @@ import Testing
             ("replace fixA", try h.xs("replace", "--pid", h.pid, "counter-fixA", try h.payload("cumA"))),
         ]
         for (what, r) in runs {
-            #expect(r.status == 1 && !r.killedBySignal, "\(what): exit \(r.status) \(r.stderr)", sourceLocation: sourceLocation)
+            #expect(r.status == 1 && !r.killedBySignal, "\(what): exit \(r.status) \(r.stderr)",
+                    sourceLocation: sourceLocation)
         }
         #expect(runs[1].1.stderr.contains(reason), "revert: \(runs[1].1.stderr)", sourceLocation: sourceLocation)
         let l = try h.xs("list", "--pid", h.pid)

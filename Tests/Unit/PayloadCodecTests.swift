@@ -72,7 +72,7 @@ import Testing
         #expect(throws: PayloadError.badMagic) { try PayloadCodec.decode(bad) }
         bad = bytes
         bad[8] = 1
-        #expect(throws: PayloadError.unsupportedVersion(found: 1, supported: 2)) { try PayloadCodec.decode(bad) }
+        #expect(throws: PayloadError.unsupportedVersion(found: 1, supported: PayloadCodec.version)) { try PayloadCodec.decode(bad) }
         bytes.append(0)
         #expect(throws: PayloadError.trailingBytes(offset: bytes.count - 1, count: 1)) { try PayloadCodec.decode(bytes) }
     }

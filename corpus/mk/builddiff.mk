@@ -9,6 +9,7 @@
 #   build/fixdiff/expect/<case>         the program rebuilt with the fix: what a patched one must print
 #   build/fixdiff/o1/clone.o            clone.c at -O1: not the running build
 #   build/fixdiff/lto/clone.o           clone.c with -flto: GIMPLE only
+#   build/fixdiff/fixdiff.lto           the program built with -flto (the proof must say so)
 #   build/fixdiff/fixdiff.stripped      strip --strip-all of the program
 #   build/fixdiff/fixdiff.debug         objcopy --only-keep-debug of it
 
@@ -21,7 +22,7 @@ FD_CASES  := inline:inl clone:clone split:split sig:sig grow:grow initval:grow s
 FD_FIXES  := $(subst :,/,$(FD_CASES))
 FD_DEPS   := fixdiff/fixdiff.h $(DEPS) mk/builddiff.mk
 
-ALL += $(FD)/fixdiff $(FD)/fixdiff.stripped $(FD)/fixdiff.debug $(FD)/o1/clone.o $(FD)/lto/clone.o \
+ALL += $(FD)/fixdiff $(FD)/fixdiff.lto $(FD)/fixdiff.stripped $(FD)/fixdiff.debug $(FD)/o1/clone.o $(FD)/lto/clone.o \
        $(patsubst %,$(FD)/orig/%.o,$(FD_UNITS)) $(patsubst %,$(FD)/fixed/%.o,$(FD_FIXES)) \
        $(patsubst %,$(FD)/expect/%,$(foreach c,$(FD_CASES),$(firstword $(subst :, ,$(c)))))
 
@@ -55,6 +56,13 @@ $(FD)/o1/clone.o: fixdiff/clone.c $(FD_DEPS)
 $(FD)/lto/clone.o: fixdiff/clone.c $(FD_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(FD_DIST) -ffunction-sections -fdata-sections -flto -c $< -o $@
+
+$(FD)/ltoprog/%.o: fixdiff/%.c $(FD_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(FD_DIST) -flto -c $< -o $@
+
+$(FD)/fixdiff.lto: $(patsubst %,$(FD)/ltoprog/%.o,$(FD_UNITS))
+	$(CC) -O2 -flto -pie $^ -o $@ $(LDLIBS)
 
 $(FD)/fixdiff: $(patsubst %,$(FD)/prog/%.o,$(FD_UNITS))
 	$(CC) -pie $^ -o $@ $(LDLIBS)

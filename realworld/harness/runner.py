@@ -148,6 +148,8 @@ def _run(case, xs, workdir, r, load_seconds):
         fixed("the first time")
         time.sleep(load_seconds / 3)
         rv = xs.revert(target.pid, case.name)
+        if rv.rc == 1:
+            raise Refused("xsplice revert: " + rv.message())
         if rv.rc != 0:
             raise Failed("xsplice revert exited %d: %s" % (rv.rc, rv.message()))
         r.pauses_us.append((rv.json() or {}).get("pause_us"))

@@ -2,10 +2,11 @@
 #include "corpus.h"
 
 extern long g_tick;
+extern long g_signals;
 
 __attribute__((noinline)) void slow_many(long id)
 {
     long n = __atomic_fetch_add(&g_tick, 1, __ATOMIC_RELAXED);
-    printf("tick %ld slow_many=%d\n", n, 5002);
+    printf("tick %ld slow_many=%d signals=%ld\n", n, 5002, __atomic_load_n(&g_signals, __ATOMIC_RELAXED));
     corpus_sleep_us(80000 + 10000 * id);
 }

@@ -1,0 +1,5 @@
+#ifndef BTRACE_H
+#define BTRACE_H
+const char *where(void);
+void report_tick(long n);
+#endif

@@ -36,10 +36,11 @@ let package = Package(
             // builds for tests, never in the release binary.
             swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
         ),
+        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target"]),
         .executableTarget(
             name: "xsplice",
             dependencies: [
-                "Applier", "Link", "OldCodeCheck", "Payload", "Target", "Hash", "ELF", "Diff",
+                "Applier", "Fleet", "Link", "OldCodeCheck", "Payload", "Target", "Hash", "ELF", "Diff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["SourceStamp"]

@@ -5,14 +5,19 @@ import Target
 
 /// Options every live command shares.
 struct LiveOptions: ParsableArguments {
-    @Option(name: .long, help: "The process to patch.") var pid: Int32
+    @Option(name: .long, help: "The process to patch.") var pid: Int32?
+    @OptionGroup var batch: BatchOptions
     @Option(name: .long, help: "Seconds to keep retrying while the functions are busy.") var timeout: Double = 5
     @Flag(name: .long, help: "Print JSON.") var json = false
     func validate() throws {
         guard timeout >= 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard (pid == nil) == batch.isBatch else {
+            throw ValidationError("give exactly one of --pid PID, --all, --pids, --exe or --cgroup")
+        }
     }
 
     func session() throws -> LiveSession {
+        guard let pid else { throw Exit(code: Exit.badInput, message: "this command takes --pid PID (batches are for apply, revert and verify)") }
         do { return try LiveSession(pid: pid) } catch { throw Exit.fromLive(error) }
     }
 
@@ -39,6 +44,9 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         let file = try PayloadFile.load(path: payload)
         try trustOptions.check([file])
+        if live.batch.isBatch {
+            try live.batch.run(.apply(payloadPath: payload, dryRun: dryRun), json: live.json, timeout: live.timeout, waitReturn: wait.waitReturn)
+        }
         let s = try live.session()
         do {
             try live.report(try s.apply(file, timeoutSeconds: live.timeout, dryRun: dryRun,
@@ -54,6 +62,7 @@ struct RevertCommand: ParsableCommand {
     @Argument(help: "The payload's name or ID (a prefix of 8+ hex digits).") var payload: String
 
     func run() throws {
+        if live.batch.isBatch { try live.batch.run(.revert(key: payload), json: live.json, timeout: live.timeout, waitReturn: wait.waitReturn) }
         let s = try live.session()
         do {
             try live.report(try s.revert(payload, timeoutSeconds: live.timeout, waitReturn: wait.waitReturn))

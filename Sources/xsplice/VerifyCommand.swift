@@ -15,15 +15,20 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "Payload files.") var payloads: [String]
     @Flag(name: .long, help: "Print JSON.") var json = false
     @OptionGroup var trustOptions: TrustOptions
+    @OptionGroup var batch: BatchOptions
 
     func validate() throws {
-        guard (pid == nil) != (image == nil) else { throw ValidationError("give exactly one of --pid PID or --image FILE") }
+        guard [pid != nil, image != nil, batch.isBatch].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --pid PID, --image FILE, --all, --pids, --exe or --cgroup")
+        }
+        guard !batch.isBatch || payloads.count == 1 else { throw ValidationError("a batch verifies one payload") }
         guard !payloads.isEmpty else { throw ValidationError("give at least one payload") }
     }
 
     func run() throws {
         let files = try payloads.map { try PayloadFile.load(path: $0) }
         try trustOptions.check(files)
+        if batch.isBatch { try batch.run(.verify(payloadPath: payloads[0]), json: json) }
         let reports: [PayloadReport]
         if let image {
             let verifier = Verifier(target: try ImageTarget(path: image))

@@ -8,7 +8,7 @@ struct XSplice: ParsableCommand {
         version: "xsplice \(xspliceVersion) (source \(sourceCommit))",
         subcommands: [BuildCommand.self, InspectCommand.self, VerifyCommand.self, ApplyCommand.self,
                       RevertCommand.self, ReplaceCommand.self, ListCommand.self, RecoverCommand.self,
-                      KeygenCommand.self, SignCommand.self]
+                      KeygenCommand.self, SignCommand.self, StatusCommand.self, FleetWorkerCommand.self]
     )
 }
 

@@ -18,13 +18,26 @@ struct CodeLayout {
     /// registered frames (libgcc's `struct object`, which it writes to).
     var unwindObjectOffset: Int?
 
+    /// The new variables (writable data sections) come first, on pages of
+    /// their own mapped read-write and never executable; this is their
+    /// page-rounded size, 0 when the payload defines none.
+    var dataSize: Int = 0
+
     static let stubSize = 16  // jmp *0(%rip); .quad target; padding
     static let page = 4096
 
     init(_ payload: Payload) {
         var cursor = 0
         sectionOffsets = [Int](repeating: 0, count: payload.sections.count)
-        for (i, s) in payload.sections.enumerated() where s.kind != .unwindFrames {
+        for (i, s) in payload.sections.enumerated() where s.kind == .writableData {
+            let a = Int(s.alignment)
+            cursor = (cursor + a - 1) / a * a
+            sectionOffsets[i] = cursor
+            cursor += s.bytes.count
+        }
+        cursor = (cursor + Self.page - 1) / Self.page * Self.page
+        dataSize = cursor
+        for (i, s) in payload.sections.enumerated() where s.kind != .unwindFrames && s.kind != .writableData {
             let a = Int(s.alignment)
             cursor = (cursor + a - 1) / a * a
             sectionOffsets[i] = cursor

@@ -32,6 +32,15 @@ enum CodeLoader {
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase, journal) = try target.withSyscalls { sc in
             let mapped = try map(size, at: candidates, module: module, target: target, sc: sc, operation: operation)
+            if layout.dataSize > 0 {
+                // The new variables' pages: read-write, never executable (W^X, MemoryDenyWriteExecute).
+                let got = try? sc.mmap(address: mapped.0, length: UInt64(layout.dataSize), prot: PROT_READ | PROT_WRITE,
+                                       flags: MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
+                guard got == mapped.0 else {
+                    try? sc.munmap(address: mapped.0, length: size)
+                    throw ApplierError.writeFailed("the new variables' pages could not be mapped read-write at \(hex(mapped.0))")
+                }
+            }
             if registering, let o = layout.unwindObjectOffset {
                 // Over the region's own last page, just mapped: nothing else can be there.
                 let page = mapped.0 + UInt64(o)

@@ -66,9 +66,15 @@ struct RegistryDerivedWrites {
         let writableFrom = unwind && size > UInt64(CodeLayout.page) ? end - UInt64(CodeLayout.page) : end
         // The kernel merges neighbouring regions with equal rights into one
         // mapping, so the region need only be covered, not match a line.
+        // New variables (see CodeLayout.dataSize) are read-write, never
+        // executable, pages at the region's start, before any code.
         var at = address
+        var inDataPrefix = true
         for m in maps.sorted(by: { $0.start < $1.start }) where m.end > address && m.start < end {
-            guard m.start <= at, m.inode == 0, m.path.isEmpty, !m.permissions.contains("w") || m.start >= writableFrom else {
+            let writable = m.permissions.contains("w")
+            let dataPage = inDataPrefix && writable && !m.permissions.contains("x")
+            if !dataPage { inDataPrefix = false }
+            guard m.start <= at, m.inode == 0, m.path.isEmpty, !writable || dataPage || m.start >= writableFrom else {
                 throw refusal(label, address, "the region is not the code xsplice mapped (found \(m.permissions) "
                               + "\(m.path.isEmpty ? "anonymous" : m.path) at 0x\(String(m.start, radix: 16)))")
             }

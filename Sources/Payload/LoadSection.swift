@@ -4,7 +4,9 @@ public struct LoadSection: Sendable, Equatable {
     /// `unwindFrames` is the new code's `.eh_frame` (CIEs and FDEs, ending in
     /// a zero word), which `apply` registers with the target's unwinder.
     public enum Kind: UInt8, Sendable {
-        case code = 1, readOnlyData = 2, unwindFrames = 3
+        /// `writableData` holds variables the new code defines and the module
+        /// lacks (`.data`, `.bss`): mapped read-write, never executable.
+        case code = 1, readOnlyData = 2, unwindFrames = 3, writableData = 4
 
         /// How `inspect` names it.
         public var label: String {
@@ -12,6 +14,7 @@ public struct LoadSection: Sendable, Equatable {
             case .code: return "code"
             case .readOnlyData: return "rodata"
             case .unwindFrames: return "unwind"
+            case .writableData: return "data"
             }
         }
     }

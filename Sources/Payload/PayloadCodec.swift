@@ -35,7 +35,9 @@ public struct TrailerRecord: Sendable, Equatable {
 /// The versioned canonical binary encoding (docs/payload-format.md).
 public enum PayloadCodec {
     public static let magic: [UInt8] = Array("XSPLICE".utf8) + [0]
-    public static let version: UInt16 = 3
+    public static let version: UInt16 = 4
+    /// Version 3 payloads (no writable data sections) are still read.
+    public static let oldestReadable: UInt16 = 3
 
     // MARK: encoding
 
@@ -116,7 +118,7 @@ public enum PayloadCodec {
         var r = ByteReader(bytes)
         guard Array(try r.take(magic.count, "magic")) == magic else { throw .badMagic }
         let v = try r.u16("version")
-        guard v == version else { throw .unsupportedVersion(found: v, supported: version) }
+        guard v >= oldestReadable, v <= version else { throw .unsupportedVersion(found: v, supported: version) }
         let reserved = try r.u16("reserved flags")
         guard reserved == 0 else { throw .invalid(field: "reserved flags", reason: "must be 0, found \(reserved)") }
         let body = try r.blob("body", limit: PayloadLimits.maxFileSize)
@@ -124,6 +126,9 @@ public enum PayloadCodec {
         guard r.remaining == 0 else { throw .trailingBytes(offset: r.offset, count: r.remaining) }
 
         let payload = try decodeBody(body)
+        if v < 4, let d = payload.sections.first(where: { $0.kind == .writableData }) {
+            throw .invalid(field: "section \(d.name).kind", reason: "writable data (kind 4) needs format version 4, found \(v)")
+        }
         guard encodeBody(payload) == body else { throw .notCanonical }
         try PayloadValidator.validate(payload)
         let trailer = try decodeTrailer(trailerBytes)
@@ -163,7 +168,8 @@ public enum PayloadCodec {
             let sname = try r.string("\(f()).name")
             let kindRaw = try r.u8("\(f()).kind")
             guard let kind = LoadSection.Kind(rawValue: kindRaw) else {
-                throw .invalid(field: "\(f()).kind", reason: "unknown section kind \(kindRaw); expected 1 (code), 2 (read-only data) or 3 (unwind frames)")
+                throw .invalid(field: "\(f()).kind", reason: "unknown section kind \(kindRaw); expected 1 (code), "
+                               + "2 (read-only data), 3 (unwind frames) or 4 (writable data)")
             }
             let align = try r.u32("\(f()).alignment")
             let data = try r.blob("\(f()).bytes", limit: PayloadLimits.maxSectionSize)

@@ -48,7 +48,31 @@ extension SectionLayout {
                 return (.section(try include(objectSection: idx)), addend &+ own)
             }
         }
+        if !target.isExecutable, let i = try newVariables(in: target, named: named, at: place) {
+            return (.section(i), addend &+ own)
+        }
         return try bindToModule(named, addend: addend, sectionRelative: isSection, at: place)
+    }
+
+    /// Variables the fix defines and the module lacks travel in the payload's
+    /// writable data, initialised from the object (zero for `.bss`). Only a
+    /// section holding nothing but new variables can travel whole; one that
+    /// mixes them with the program's own variables would duplicate those.
+    /// nil when every variable referred to is the program's.
+    private mutating func newVariables(in section: Section, named: [Symbol], at place: Place) throws -> UInt32? {
+        let fresh = named.filter { binaryDefinition(like: $0) == nil }
+        guard let first = fresh.first else { return nil }
+        let existing = object.symbols.filter {
+            Int($0.sectionIndex) == section.index && $0.type == Symbol.typeObject && !$0.name.isEmpty
+                && binaryDefinition(like: $0) != nil
+        }
+        if let e = existing.first {
+            throw BuildError.cannotBind(reference: first.name, user: place.user,
+                                        reason: "it is a new variable, but its section \(section.name) also holds \(e.name), "
+                                            + "which the running build has; compile with -fdata-sections so that each "
+                                            + "variable has a section of its own")
+        }
+        return try include(objectSection: section.index, newVariables: true)
     }
 
     /// Names the binary also has bind to the binary's definition; several

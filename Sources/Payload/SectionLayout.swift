@@ -30,13 +30,17 @@ struct SectionLayout {
     }
 
     /// Adds an object section (once) and returns its payload index.
-    mutating func include(objectSection idx: Int) throws -> UInt32 {
+    /// `newVariables` admits a writable section whose every variable the
+    /// module lacks: it travels as writable data (see `bindNewVariables`).
+    mutating func include(objectSection idx: Int, newVariables: Bool = false) throws -> UInt32 {
         if let i = indexOf[idx] { return i }
         guard idx > 0, idx < object.sections.count else {
             throw BuildError.noSuchObjectSection(idx)
         }
         let s = object.sections[idx]
-        guard s.isAlloc, !s.isWritable || Self.isReadOnlyAfterRelocation(s) || Self.isUnwinderConstant(s) else {
+        let writableData = newVariables && s.isWritable && !s.isExecutable
+        guard s.isAlloc, writableData || !s.isWritable || Self.isReadOnlyAfterRelocation(s)
+                || Self.isUnwinderConstant(s) else {
             throw BuildError.writableData(symbol: s.name, section: s.name)
         }
         guard s.size <= UInt64(PayloadLimits.maxSectionSize) else {
@@ -47,7 +51,8 @@ struct SectionLayout {
             : Array(try object.sectionData(s))
         let align = UInt32(clamping: max(1, min(s.alignment, UInt64(PayloadLimits.maxAlignment))))
         let i = UInt32(sections.count)
-        sections.append(LoadSection(name: s.name, kind: s.isExecutable ? .code : .readOnlyData,
+        let kind: LoadSection.Kind = s.isExecutable ? .code : writableData ? .writableData : .readOnlyData
+        sections.append(LoadSection(name: s.name, kind: kind,
                                     alignment: align.nonzeroBitCount == 1 ? align : 16, bytes: bytes, relocations: []))
         indexOf[idx] = i
         order.append(idx)

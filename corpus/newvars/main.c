@@ -1,0 +1,22 @@
+/*
+ * newvars: a fix that adds variables. report() prints one line per tick;
+ * fixCount adds a counter (.data, starts at 41) incremented on each call and
+ * a first-call flag (.bss), fixStacked (on top of fixCount) reads the counter.
+ */
+#include "corpus.h"
+
+__attribute__((noinline)) void report(int n)
+{
+    printf("tick %d calls=none first=none\n", n);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    double deadline = corpus_start(argc, argv);
+    for (int n = 0; corpus_running(deadline); n++) {
+        report(n);
+        corpus_tick_sleep();
+    }
+    return 0;
+}

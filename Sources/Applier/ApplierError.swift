@@ -29,6 +29,7 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
     case notFree(String, seconds: Double)
     case notApplied(String, applied: [String])
     case coveredBy(payload: String, function: String)
+    case variablesInUse(payload: String, by: String)
     case registryCorrupt(String)
     case unresolved(symbol: String, module: String)
     case outOfRange(what: String)
@@ -75,6 +76,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "nothing was written. "
                 + "Run `xsplice verify` to see the live state"
         case let .coveredBy(p, f): return "refused: payload \(p) is applied on top of \(f); revert it first"
+        case let .variablesInUse(p, user):
+            return "refused: payload \(user) uses the new variables of \(p), which would be freed; revert \(user) first"
         case let .registryCorrupt(why):
             return "refused: the xsplice registry in the target fails its integrity check (\(why)); nothing was written. "
                 + "Run `xsplice verify` with the payloads to see the live state"
@@ -96,8 +99,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
     public var exitCode: Int32 {
         switch self {
         case .conflict, .notAccepted, .pendingOperation, .operationInProgress, .journalTakenOver, .journalForeign,
-             .registryWriteUnproven, .foreign, .busy, .notFree, .coveredBy, .registryCorrupt, .writeFailed,
-             .notPatchable, .stalePlan: return 1
+             .registryWriteUnproven, .foreign, .busy, .notFree, .coveredBy, .variablesInUse, .registryCorrupt,
+             .writeFailed, .notPatchable, .stalePlan: return 1
         case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
         case .inconsistent: return 3
         }

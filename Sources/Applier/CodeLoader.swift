@@ -27,7 +27,9 @@ enum CodeLoader {
         let layout = CodeLayout(payload)
         let size = layout.pageRoundedSize
         // Every reference is bound before anything is mapped: a payload that cannot bind changes nothing.
-        let bindings = try Linker(payload: payload, module: module, memory: target, pid: target.pid, allModules: { try target.modules() }).bind()
+        let applied = NewVariables.applied(in: try RegistryStore(target: target).load())
+        let bindings = try Linker(payload: payload, module: module, memory: target, pid: target.pid,
+                                  payloadVariables: applied, allModules: { try target.modules() }).bind()
         let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
         let (region, registryBase, journal) = try target.withSyscalls { sc in

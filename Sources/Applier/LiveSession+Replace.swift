@@ -107,7 +107,9 @@ extension LiveSession {
                 }
                 let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
                                              regionAddress: code.region, regionSize: code.size, functions: sites,
-                                             unwindFrames: frames)
+                                             unwindFrames: frames,
+                                             variables: NewVariables.addresses(p, region: code.region),
+                                             usesVariablesOf: NewVariables.owners(p))
                 let plan = try makePlan(snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
                                         operation: "replace \(cur.name) with \(p.name)", mine: journal,
                                         freeWhenDone: [cur.region])

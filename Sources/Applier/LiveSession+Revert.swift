@@ -24,6 +24,7 @@ extension LiveSession {
     /// Taking `record` out frees its code: no other recorded entry may jump
     /// into it, or that function would run into unmapped memory.
     func checkNothingJumpsInto(_ record: Registry.Record, in reg: Registry) throws {
+        try NewVariables.checkUnused(record, in: reg)
         let region = record.regionAddress..<(record.regionAddress + record.regionSize)
         // Its own entries get their saved bytes back; a payload beneath it
         // there holds the same jump only as far as the registry knows.

@@ -113,7 +113,9 @@ public final class LiveSession {
                 }
                 let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
                                              regionAddress: code.region, regionSize: code.size, functions: sites,
-                                             unwindFrames: frames)
+                                             unwindFrames: frames,
+                                             variables: NewVariables.addresses(p, region: code.region),
+                                             usesVariablesOf: NewVariables.owners(p))
                 let plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records + [record],
                                         operation: "apply \(p.name)", mine: journal, freeWhenDone: [])
                 return (plan, rows)

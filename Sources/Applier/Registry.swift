@@ -25,6 +25,10 @@ public struct Registry: RegistryView, Codable, Sendable, Equatable {
         public var functions: [Function]
         /// The region's unwind frames, when registered with the target's unwinder.
         public var unwindFrames: UInt64? = nil
+        /// The new variables the payload added, by name, in its region.
+        public var variables: [String: UInt64]? = nil
+        /// The payloads (by name) whose new variables this one uses.
+        public var usesVariablesOf: [String]? = nil
 
         /// The region as something to free, frames included.
         var region: Journal.Region { .init(address: regionAddress, size: regionSize, unwindFrames: unwindFrames) }

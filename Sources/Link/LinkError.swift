@@ -9,6 +9,7 @@ public enum LinkError: Error, CustomStringConvertible, Sendable, Equatable {
     case nonPICData(symbol: String, module: String, relocation: String, user: String)
     case corruptLinkMap(String)
     case tls(symbol: String, module: String, reason: String)
+    case payloadVariable(owner: String, name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -27,6 +28,9 @@ public enum LinkError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(user) reaches \(s), data of \(m), with \(r), which needs the variable within ±2 GiB of the new code (a copy in the executable); compile the replacement with -fPIC so it goes through the GOT"
         case let .tls(sym, m, why):
             return "cannot bind the thread-local variable \(sym) of \(m): \(why)"
+        case let .payloadVariable(owner, name, why):
+            return "the new code uses \(name), a variable that payload \(owner) added, but \(why); "
+                + "apply \(owner) first (this payload is built on top of it)"
         case let .corruptLinkMap(why):
             return "the target's link map is not consistent (\(why)); refusing to guess which module defines what"
         }

@@ -17,10 +17,15 @@ public struct Linker {
     /// The live process, when there is one: xsplice may then compare its own
     /// IFUNC choices with the target's (see `OwnProcessIfunc`).
     let pid: Int32?
+    /// The new variables of payloads applied in the target: owner payload
+    /// name, then variable name, to its address (from the target's registry).
+    let payloadVariables: [String: [String: UInt64]]
 
     public init(payload: Payload, module: LoadedModule, memory: any Memory, pid: Int32? = nil,
+                payloadVariables: [String: [String: UInt64]] = [:],
                 allModules: @escaping () throws -> [LoadedModule]) {
         self.pid = pid
+        self.payloadVariables = payloadVariables
         self.payload = payload
         self.module = module
         self.memory = memory
@@ -50,6 +55,16 @@ public struct Linker {
                 }
                 switch r.target {
                 case .section: continue
+                case let .payloadVariable(owner, name):
+                    guard let vars = payloadVariables[owner] else {
+                        throw LinkError.payloadVariable(owner: owner, name: name, reason: "\(owner) is not applied")
+                    }
+                    guard let a = vars[name] else {
+                        throw LinkError.payloadVariable(owner: owner, name: name,
+                                                        reason: "the applied \(owner) records no variable of that name")
+                    }
+                    b = Binding(reference: name, kind: .module, module: owner, definition: name, address: a,
+                                reason: "new variable of payload \(owner)", isData: true)
                 case let .internal(name, file, address):
                     b = try bindInternal(name, file: file, address: address)
                 case let .symbol(name, file):

@@ -19,8 +19,8 @@ extension Linker {
         let symbol: Symbol
         let ref = target.description
         switch target {
-        case .section:
-            throw LinkError.tls(symbol: ref, module: moduleName, reason: "a section of the payload is no "
+        case .section, .payloadVariable:
+            throw LinkError.tls(symbol: ref, module: moduleName, reason: "a payload's own data is no "
                 + "thread-local variable")
         case let .internal(name, file, address):
             guard let s = module.symbol(named: name, file: file), s.value == address else {

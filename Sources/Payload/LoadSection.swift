@@ -25,13 +25,24 @@ public struct LoadSection: Sendable, Equatable {
     public var alignment: UInt32
     public var bytes: [UInt8]
     public var relocations: [PayloadRelocation]
+    /// For writable data: its global variables by name and offset, which a
+    /// payload stacked on this one may refer to (`RelocationTarget.payloadVariable`).
+    public var variables: [Variable] = []
 
-    public init(name: String, kind: Kind, alignment: UInt32, bytes: [UInt8], relocations: [PayloadRelocation]) {
+    public struct Variable: Sendable, Equatable {
+        public var name: String
+        public var offset: UInt64
+        public init(name: String, offset: UInt64) { self.name = name; self.offset = offset }
+    }
+
+    public init(name: String, kind: Kind, alignment: UInt32, bytes: [UInt8], relocations: [PayloadRelocation],
+                variables: [Variable] = []) {
         self.name = name
         self.kind = kind
         self.alignment = alignment
         self.bytes = bytes
         self.relocations = relocations
+        self.variables = variables
     }
 }
 
@@ -62,6 +73,9 @@ public enum RelocationTarget: Sendable, Hashable, CustomStringConvertible {
     /// link-time address there (checked against the binary at build time,
     /// and against the live module's symbol of that name at apply time).
     case `internal`(name: String, file: String, address: UInt64)
+    /// A new variable that another payload (by name) added: bound at apply
+    /// time to where that payload, applied in the target, keeps it.
+    case payloadVariable(payload: String, name: String)
 
     public var description: String {
         switch self {
@@ -69,6 +83,7 @@ public enum RelocationTarget: Sendable, Hashable, CustomStringConvertible {
         case let .symbol(name, file): return file.isEmpty ? name : "\(file):\(name)"
         case let .internal(name, file, address):
             return (file.isEmpty ? name : "\(file):\(name)") + "@0x" + String(address, radix: 16)
+        case let .payloadVariable(payload, name): return "\(payload):\(name) (payload variable)"
         }
     }
 }

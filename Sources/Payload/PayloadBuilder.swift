@@ -47,6 +47,11 @@ public struct PayloadBuilder {
 
         var layout = SectionLayout(object: object, binary: binary, patched: old, replacements: new,
                                    isLibrary: !module.isEmpty)
+        for base in options.onTopOf {
+            for s in base.payload.sections where s.kind == .writableData {
+                for v in s.variables { layout.baseVariables[v.name] = base.payload.name }
+            }
+        }
         var functions: [FunctionPatch] = []
         for (o, n) in zip(old, new) {
             // oldSymbol proved the size fits its segment; bound it again here

@@ -83,6 +83,17 @@ public enum PayloadCodec {
                     w.string(name)
                     w.string(file)
                     w.u64(address)
+                case let .payloadVariable(payload, name):
+                    w.u8(4)
+                    w.string(payload)
+                    w.string(name)
+                }
+            }
+            if s.kind == .writableData {
+                w.u32(UInt32(truncatingIfNeeded: s.variables.count))
+                for v in s.variables {
+                    w.string(v.name)
+                    w.u64(v.offset)
                 }
             }
         }
@@ -196,13 +207,26 @@ public enum PayloadCodec {
                     let n = try r.string("\(rf()).symbol")
                     let file = try r.string("\(rf()).symbol file")
                     target = .internal(name: n, file: file, address: try r.u64("\(rf()).symbol address"))
+                case 4:
+                    let owner = try r.string("\(rf()).payload")
+                    target = .payloadVariable(payload: owner, name: try r.string("\(rf()).variable"))
                 default:
-                    throw .invalid(field: "\(rf()).target kind",
-                                   reason: "expected 1 (section), 2 (symbol) or 3 (module-internal), found \(tk)")
+                    throw .invalid(field: "\(rf()).target kind", reason: "expected 1 (section), 2 (symbol), "
+                                   + "3 (module-internal) or 4 (another payload's variable), found \(tk)")
                 }
                 rels.append(PayloadRelocation(offset: off, type: type, addend: addend, target: target))
             }
-            sections.append(LoadSection(name: sname, kind: kind, alignment: align, bytes: data, relocations: rels))
+            var vars: [LoadSection.Variable] = []
+            if kind == .writableData {
+                // A variable takes at least 12 bytes (an empty name and its offset).
+                let nVars = try r.count("\(f()).variable count", limit: PayloadLimits.maxRelocationsPerSection, minElement: 12)
+                for j in 0..<nVars {
+                    let vn = try r.string("\(f()).variable[\(j)].name")
+                    vars.append(.init(name: vn, offset: try r.u64("\(f()).variable[\(j)].offset")))
+                }
+            }
+            sections.append(LoadSection(name: sname, kind: kind, alignment: align, bytes: data, relocations: rels,
+                                        variables: vars))
         }
         let nFunctions = try r.count("function count", limit: PayloadLimits.maxFunctions, minElement: 68)
         var functions: [FunctionPatch] = []

@@ -119,6 +119,7 @@ extension SectionLayout {
             let s = try staticDefinition(defs, name: name, user: place.user)
             return (.internal(name: name, file: s.file ?? "", address: s.value), addend)
         }
+        if let owner = baseVariables[name] { return (.payloadVariable(payload: owner, name: name), addend) }
         return (.symbol(name: name, file: ""), addend)
     }
 

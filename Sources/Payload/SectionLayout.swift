@@ -14,6 +14,9 @@ struct SectionLayout {
     /// True when the binary is a shared library: its exported functions can
     /// be interposed, so references to them are bound at apply time.
     let isLibrary: Bool
+    /// The new variables of the payloads this one is built on top of, by
+    /// name, with the payload that owns each (see `RelocationTarget.payloadVariable`).
+    var baseVariables: [String: String] = [:]
 
     /// Settable so that sections built from several object sections (the
     /// unwind information) can be added after the code they describe.
@@ -54,6 +57,13 @@ struct SectionLayout {
         let kind: LoadSection.Kind = s.isExecutable ? .code : writableData ? .writableData : .readOnlyData
         sections.append(LoadSection(name: s.name, kind: kind,
                                     alignment: align.nonzeroBitCount == 1 ? align : 16, bytes: bytes, relocations: []))
+        if writableData {
+            // Global variables only: a later payload names them with `extern`.
+            sections[Int(i)].variables = object.symbols.filter {
+                Int($0.sectionIndex) == idx && $0.type == Symbol.typeObject && $0.binding != Symbol.bindLocal
+                    && !$0.name.isEmpty
+            }.map { LoadSection.Variable(name: $0.name, offset: $0.value) }
+        }
         indexOf[idx] = i
         order.append(idx)
         return i

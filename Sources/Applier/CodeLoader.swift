@@ -40,7 +40,8 @@ enum CodeLoader {
                                        flags: MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
                 guard got == mapped.0 else {
                     try? sc.munmap(address: mapped.0, length: size)
-                    throw ApplierError.writeFailed("the new variables' pages could not be mapped read-write at \(hex(mapped.0))")
+                    throw ApplierError.writeFailed("the new variables' pages could not be mapped read-write at "
+                                                   + hex(mapped.0))
                 }
             }
             if registering, let o = layout.unwindObjectOffset {

@@ -40,7 +40,8 @@ enum NewVariables {
     /// Refuses to take `record` out while another applied payload uses its variables.
     static func checkUnused(_ record: Registry.Record, in registry: Registry) throws(ApplierError) {
         guard record.variables != nil else { return }
-        if let user = registry.records.first(where: { $0.id != record.id && ($0.usesVariablesOf ?? []).contains(record.name) }) {
+        let users = registry.records.filter { $0.id != record.id && ($0.usesVariablesOf ?? []).contains(record.name) }
+        if let user = users.first {
             throw .variablesInUse(payload: record.name, by: user.name)
         }
     }

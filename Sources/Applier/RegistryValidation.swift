@@ -23,6 +23,10 @@ extension Registry {
             for fn in r.functions {
                 try fn.validate(in: region, payload: r)
             }
+            // A later payload's code will write through these addresses.
+            for (name, a) in r.variables ?? [:] where !region.contains(a) {
+                throw .registryCorrupt("\(r.name)'s new variable \(name) at \(hex(a)), outside its region")
+            }
         }
         if let j = journal { try j.validate() }
     }

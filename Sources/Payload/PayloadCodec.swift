@@ -138,7 +138,8 @@ public enum PayloadCodec {
 
         let payload = try decodeBody(body)
         if v < 4, let d = payload.sections.first(where: { $0.kind == .writableData }) {
-            throw .invalid(field: "section \(d.name).kind", reason: "writable data (kind 4) needs format version 4, found \(v)")
+            throw .invalid(field: "section \(d.name).kind",
+                           reason: "writable data (kind 4) needs format version 4, found \(v)")
         }
         guard encodeBody(payload) == body else { throw .notCanonical }
         try PayloadValidator.validate(payload)
@@ -219,7 +220,8 @@ public enum PayloadCodec {
             var vars: [LoadSection.Variable] = []
             if kind == .writableData {
                 // A variable takes at least 12 bytes (an empty name and its offset).
-                let nVars = try r.count("\(f()).variable count", limit: PayloadLimits.maxRelocationsPerSection, minElement: 12)
+                let nVars = try r.count("\(f()).variable count", limit: PayloadLimits.maxRelocationsPerSection,
+                                        minElement: 12)
                 for j in 0..<nVars {
                     let vn = try r.string("\(f()).variable[\(j)].name")
                     vars.append(.init(name: vn, offset: try r.u64("\(f()).variable[\(j)].offset")))

@@ -54,7 +54,8 @@ public struct PayloadDescription: Codable, Sendable {
             case let .section(i): t = Int(i) < p.sections.count ? p.sections[Int(i)].name : "section#\(i)"
             case .symbol: t = r.target.description + " (bound at apply time)"
             case .internal: t = r.target.description + " (in the module)"
-            case let .payloadVariable(owner, name): t = "\(name) (new variable of payload \(owner), bound at apply time)"
+            case let .payloadVariable(owner, name):
+                t = "\(name) (new variable of payload \(owner), bound at apply time)"
             }
             return Relocation(offset: r.offset, type: r.type.description, target: t, addend: r.addend)
         }

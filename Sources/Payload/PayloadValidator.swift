@@ -33,15 +33,17 @@ public enum PayloadValidator {
                     try checkName(owner, field: "\(rf()).payload")
                     try checkName(name, field: "\(rf()).variable")
                     guard owner != p.name else {
-                        throw .invalid(field: "\(rf()).payload", reason: "a payload cannot name its own variables this way")
+                        throw .invalid(field: "\(rf()).payload",
+                                       reason: "a payload cannot name its own variables this way")
                     }
                 }
             }
             for (j, v) in s.variables.enumerated() {
                 try checkName(v.name, field: "\(f()).variable[\(j)]")
                 guard s.kind == .writableData, v.offset < UInt64(s.bytes.count) else {
-                    throw .invalid(field: "\(f()).variable[\(j)]", reason: "\(v.name) at offset \(v.offset) is not inside "
-                                   + "the \(s.bytes.count)-byte writable data section")
+                    throw .invalid(field: "\(f()).variable[\(j)]",
+                                   reason: "\(v.name) at offset \(v.offset) is not inside the \(s.bytes.count)-byte "
+                                       + "writable data section")
                 }
             }
         }

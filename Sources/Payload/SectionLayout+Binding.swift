@@ -61,16 +61,16 @@ extension SectionLayout {
     /// nil when every variable referred to is the program's.
     private mutating func newVariables(in section: Section, named: [Symbol], at place: Place) throws -> UInt32? {
         let fresh = named.filter { binaryDefinition(like: $0) == nil }
-        guard let first = fresh.first else { return nil }
+        guard let first = fresh.first, Self.holdsPlainVariables(section) else { return nil }
         let existing = object.symbols.filter {
             Int($0.sectionIndex) == section.index && $0.type == Symbol.typeObject && !$0.name.isEmpty
                 && binaryDefinition(like: $0) != nil
         }
         if let e = existing.first {
             throw BuildError.cannotBind(reference: first.name, user: place.user,
-                                        reason: "it is a new variable, but its section \(section.name) also holds \(e.name), "
-                                            + "which the running build has; compile with -fdata-sections so that each "
-                                            + "variable has a section of its own")
+                                        reason: "it is a new variable, but its section \(section.name) also holds "
+                                            + "\(e.name), which the running build has; compile with -fdata-sections "
+                                            + "so that each variable has a section of its own")
         }
         return try include(objectSection: section.index, newVariables: true)
     }
@@ -143,6 +143,14 @@ extension SectionLayout {
                                         reason: "no function or variable of the object lies at that offset, so it cannot be matched with the running build")
         }
         return hits
+    }
+
+    /// `.data*` and `.bss*`, not thread-local (a new TLS variable would need
+    /// room in every thread's block: refused as a new variable).
+    static func holdsPlainVariables(_ s: Section) -> Bool {
+        let tls: UInt64 = 0x400  // SHF_TLS
+        let named = [".data", ".bss"].contains { s.name == $0 || s.name.hasPrefix($0 + ".") }
+        return named && s.flags & tls == 0 && !isReadOnlyAfterRelocation(s)
     }
 
     /// Compiler-made parts and clones (`f.cold`, `f.part.0`, `f.constprop.0`,

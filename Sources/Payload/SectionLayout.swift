@@ -41,7 +41,7 @@ struct SectionLayout {
             throw BuildError.noSuchObjectSection(idx)
         }
         let s = object.sections[idx]
-        let writableData = newVariables && s.isWritable && !s.isExecutable
+        let writableData = newVariables && s.isWritable && !s.isExecutable && Self.holdsPlainVariables(s)
         guard s.isAlloc, writableData || !s.isWritable || Self.isReadOnlyAfterRelocation(s)
                 || Self.isUnwinderConstant(s) else {
             throw BuildError.writableData(symbol: s.name, section: s.name)

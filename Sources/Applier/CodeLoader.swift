@@ -60,8 +60,8 @@ enum CodeLoader {
             let unwind = layout.unwindOffset.flatMap { f in
                 layout.unwindObjectOffset.map { (frames: region + UInt64(f), object: region + UInt64($0)) }
             }
-            return LoadedCode(region: region, size: size, registryBase: registryBase, replacements: reps, journal: journal,
-                              unwind: unwind)
+            return LoadedCode(region: region, size: size, registryBase: registryBase, replacements: reps,
+                              journal: journal, unwind: unwind)
         } catch {
             unload(region: region, size: size, target: target)
             throw error

@@ -132,7 +132,12 @@ enum ConsistencyCheck {
         }
 
         /// Every writable mapping that is not a live stack already scanned.
+        /// Pieces are read in batches (one process_vm_readv for many small
+        /// mappings: a program with thousands of them would otherwise pay
+        /// one system call each inside the pause).
         mutating func restOfMemory() {
+            var batch: [(address: UInt64, count: Int, mapping: MapEntry)] = []
+            var batched = 0
             for m in maps.sorted where m.permissions.dropFirst().hasPrefix("w") && !skipped(m) {
                 var upper = m.end
                 if let low = live[m.start] {
@@ -142,13 +147,41 @@ enum ConsistencyCheck {
                 var a = m.start
                 while a < upper, !stopped {
                     let n = min(upper - a, UInt64(ConsistencyCheck.chunk))
-                    if let bytes = read(0, a, n) {
-                        for u in WordScan.scan(bytes, base: a, index: index, findFrames: false).uses {
-                            found(0, u.range.name, .inMemory(slot: u.slot, value: u.value, mapping: describe(m)))
-                        }
-                    }
+                    if batched + Int(n) > ConsistencyCheck.chunk || batch.count >= 1024 { flush(&batch, &batched) }
+                    batch.append((a, Int(n), m))
+                    batched += Int(n)
                     a += n
                 }
+            }
+            flush(&batch, &batched)
+        }
+
+        /// Reads and scans a batch; a batch that cannot be read whole is read
+        /// piece by piece, so that the failure names the piece.
+        mutating func flush(_ batch: inout [(address: UInt64, count: Int, mapping: MapEntry)], _ batched: inout Int) {
+            defer { batch = []; batched = 0 }
+            guard !batch.isEmpty, !stopped else { return }
+            let total = UInt64(batched)
+            guard used <= budget, total <= budget - used else {
+                found(0, "", .overBudget(needed: used &+ total, budget: budget))
+                stopped = true
+                return
+            }
+            if let all = try? target.readMany(batch.map { ($0.address, $0.count) }), all.count == batch.count {
+                used += total
+                for (piece, bytes) in zip(batch, all) { scanMemory(bytes, at: piece.address, in: piece.mapping) }
+                return
+            }
+            for piece in batch {
+                if let bytes = read(0, piece.address, UInt64(piece.count)) {
+                    scanMemory(bytes, at: piece.address, in: piece.mapping)
+                }
+            }
+        }
+
+        mutating func scanMemory(_ bytes: [UInt8], at address: UInt64, in m: MapEntry) {
+            for u in WordScan.scan(bytes, base: address, index: index, findFrames: false).uses {
+                found(0, u.range.name, .inMemory(slot: u.slot, value: u.value, mapping: describe(m)))
             }
         }
 

@@ -12,7 +12,8 @@ extension LiveSession {
     /// Returns the code and the registered frames' address.
     func loadRegistered(_ p: Payload, module: LoadedModule, unwinder: UnwindRegistrar.Unwinder?,
                         timeoutSeconds: Double, operation: String) throws -> (LoadedCode, UInt64?) {
-        var code = try CodeLoader.load(p, module: module, target: target, operation: operation, registering: unwinder != nil)
+        var code = try CodeLoader.load(p, module: module, target: target, operation: operation,
+                                       registering: unwinder != nil)
         guard let u = unwinder, let frames = code.unwind else { return (code, nil) }
         do {
             code = try noteFrames(frames.frames, of: code)
@@ -45,7 +46,8 @@ extension LiveSession {
     static func unwindNote(_ p: Payload, _ unwinder: UnwindRegistrar.Unwinder?, dryRun: Bool = false) -> String? {
         guard p.sections.contains(where: { $0.kind == .unwindFrames }) else { return nil }
         guard let u = unwinder else {
-            return "not registered: no unwinder is loaded in the target, so nothing there can walk through the new code yet"
+            return "not registered: no unwinder is loaded in the target, so nothing there can walk through the "
+                + "new code yet"
         }
         return dryRun ? "would be registered with \(u.module)" : "registered with \(u.module)"
     }

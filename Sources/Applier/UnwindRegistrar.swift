@@ -29,7 +29,9 @@ enum UnwindRegistrar {
     /// select, pause, nanosleep, accept, recvfrom, recvmsg, wait4,
     /// rt_sigtimedwait, rt_sigsuspend, clock_nanosleep, epoll_wait, waitid,
     /// pselect6, ppoll, epoll_pwait, accept4, epoll_pwait2.
-    static let idleSyscalls: Set<Int> = [0, 7, 23, 34, 35, 43, 45, 47, 61, 128, 130, 230, 232, 247, 270, 271, 281, 288, 441]
+    static let idleSyscalls: Set<Int> = [
+        0, 7, 23, 34, 35, 43, 45, 47, 61, 128, 130, 230, 232, 247, 270, 271, 281, 288, 441,
+    ]
     static let futex = 202
     /// Calls return into the unwinder's own page (writable, never
     /// executable), past libgcc's record: the fault there ends the call.
@@ -51,11 +53,15 @@ enum UnwindRegistrar {
             return (m, m.liveAddress(r.value), m.liveAddress(d.value))
         }
         guard found.count <= 1 else {
-            throw ApplierError.conflict("payload \(p.name) carries unwind information, and several loaded modules export an unwinder (\(found.map(\.0.soname).joined(separator: ", "))); xsplice cannot tell which one unwinds the new code")
+            throw ApplierError.conflict("payload \(p.name) carries unwind information, and several loaded "
+                + "modules export an unwinder (\(found.map(\.0.soname).joined(separator: ", "))); xsplice "
+                + "cannot tell which one unwinds the new code")
         }
         guard let (m, r, d) = found.first else {
             if s.namesPersonality {
-                throw ApplierError.conflict("payload \(p.name) has C++ exception handling in its new code, but no unwinder (a module exporting __register_frame_info, such as libgcc_s.so.1) is loaded in the target to register it with")
+                throw ApplierError.conflict("payload \(p.name) has C++ exception handling in its new code, but "
+                    + "no unwinder (a module exporting __register_frame_info, such as libgcc_s.so.1) is loaded "
+                    + "in the target to register it with")
             }
             return nil
         }
@@ -68,13 +74,15 @@ enum UnwindRegistrar {
                          timeoutSeconds: Double) throws {
         let call = RemoteFunctionCall(
             name: "__register_frame_info in \(u.module)", address: u.register, arguments: [frames, object],
-            returnAddress: object + returnOffset, timeoutSeconds: timeoutSeconds, eligible: { try ineligibility($0, u, target) },
+            returnAddress: object + returnOffset, timeoutSeconds: timeoutSeconds,
+            eligible: { try ineligibility($0, u, target) },
             // Registration blocks only to take its lock, and holds it over
             // a few stores: a thread found waiting in a futex holds nothing.
             abandonable: { $0.syscall == futex })
         do { _ = try target.callFunction(call) } catch let e as RemoteCallError { throw refusal(e) }
         guard try recorded(frames, in: object, target: target) else {
-            throw ApplierError.conflict("\(u.module)'s __register_frame_info did not record the new code's frames as libgcc does; the new code stays loaded and registered but is not applied")
+            throw ApplierError.conflict("\(u.module)'s __register_frame_info did not record the new code's "
+                + "frames as libgcc does; the new code stays loaded and registered but is not applied")
         }
     }
 
@@ -92,17 +100,22 @@ enum UnwindRegistrar {
     /// Takes the frames back; false when that could not be proven done, in
     /// which case the caller must leave the code mapped (a leak is harmless,
     /// freed frames the unwinder still lists are not).
-    static func deregister(_ frames: UInt64, object: UInt64, target: any ProcessControl, timeoutSeconds: Double = 5) -> Bool {
+    static func deregister(_ frames: UInt64, object: UInt64, target: any ProcessControl,
+                           timeoutSeconds: Double = 5) -> Bool {
         guard let modules = try? target.modules(), let maps = try? target.maps() else { return false }
         let found = modules.filter {
-            $0.exportedSymbol(named: "__register_frame_info") != nil && $0.exportedSymbol(named: "__deregister_frame_info") != nil
+            $0.exportedSymbol(named: "__register_frame_info") != nil
+                && $0.exportedSymbol(named: "__deregister_frame_info") != nil
         }
-        guard found.count == 1, let m = found.first, let d = m.exportedSymbol(named: "__deregister_frame_info") else { return false }
+        guard found.count == 1, let m = found.first, let d = m.exportedSymbol(named: "__deregister_frame_info") else {
+            return false
+        }
         let u = Unwinder(module: m.soname, register: 0, deregister: m.liveAddress(d.value),
                          code: maps.filter { $0.path == m.path && $0.isExecutable }.map { $0.start..<$0.end })
         let call = RemoteFunctionCall(
             name: "__deregister_frame_info in \(u.module)", address: u.deregister, arguments: [frames],
-            returnAddress: object + returnOffset, timeoutSeconds: timeoutSeconds, eligible: { try ineligibility($0, u, target) },
+            returnAddress: object + returnOffset, timeoutSeconds: timeoutSeconds,
+            eligible: { try ineligibility($0, u, target) },
             // It may free memory while holding its lock: never undone.
             abandonable: { _ in false })
         return (try? target.callFunction(call)) != nil
@@ -113,7 +126,9 @@ enum UnwindRegistrar {
         guard let nr = t.syscall else { return "running user code" }
         guard idleSyscalls.contains(nr) else { return "in system call \(nr), which may hold a lock" }
         if u.code.contains(where: { $0.contains(t.instruction) }) { return "inside \(u.module)" }
-        guard let stack = try target.maps().first(where: { $0.contains(t.stack) }) else { return "its stack is not mapped" }
+        guard let stack = try target.maps().first(where: { $0.contains(t.stack) }) else {
+            return "its stack is not mapped"
+        }
         let end = min(stack.end, t.stack + stackScanLimit)
         let bytes = try target.read(t.stack & ~7, count: Int(end - (t.stack & ~7)))
         var i = 0

@@ -20,11 +20,12 @@ extension Linker {
         let ref = target.description
         switch target {
         case .section:
-            throw LinkError.tls(symbol: ref, module: moduleName, reason: "a section of the payload is no thread-local variable")
+            throw LinkError.tls(symbol: ref, module: moduleName, reason: "a section of the payload is no "
+                + "thread-local variable")
         case let .internal(name, file, address):
             guard let s = module.symbol(named: name, file: file), s.value == address else {
-                throw LinkError.changedModule(symbol: ref, expected: address, found: module.symbol(named: name, file: file)?.value,
-                                              module: moduleName)
+                let found = module.symbol(named: name, file: file)?.value
+                throw LinkError.changedModule(symbol: ref, expected: address, found: found, module: moduleName)
             }
             (owner, symbol) = (module, s)
         case let .symbol(name, file):
@@ -33,12 +34,14 @@ extension Linker {
             } else if let found = DynamicLookup(scope: scope).find(name) {
                 (owner, symbol) = (found.module, found.symbol)
             } else {
-                throw LinkError.unresolved(symbol: ref, module: moduleName, searched: scope.map { $0.isMain ? "(main)" : $0.soname })
+                throw LinkError.unresolved(symbol: ref, module: moduleName,
+                                           searched: scope.map { $0.isMain ? "(main)" : $0.soname })
             }
         }
         let ownerName = owner.isMain ? "(main)" : owner.soname
         guard symbol.type == DynamicLookup.typeTLS else {
-            throw LinkError.tls(symbol: ref, module: ownerName, reason: "it is not a thread-local variable there (symbol type \(symbol.type))")
+            throw LinkError.tls(symbol: ref, module: ownerName, reason: "it is not a thread-local variable "
+                + "there (symbol type \(symbol.type))")
         }
         let offset: Int64
         let how: String
@@ -50,7 +53,8 @@ extension Linker {
             how = "static TLS of \(ownerName), as its initial-exec GOT slot holds it in this process"
         }
         return Binding(reference: ref, kind: .tls, module: ownerName, definition: symbol.name,
-                       address: UInt64(bitPattern: offset), reason: "thread-pointer offset \(offset): \(how)", isData: true)
+                       address: UInt64(bitPattern: offset), reason: "thread-pointer offset \(offset): "
+                           + "\(how)", isData: true)
     }
 
     /// The executable's block ends at the thread pointer; its size is the TLS
@@ -63,7 +67,8 @@ extension Linker {
         let align = max(tls.alignment, 1)
         let (padded, overflow) = tls.memorySize.addingReportingOverflow(align - 1)
         guard !overflow, s.value < tls.memorySize, padded < UInt64(Int64.max) else {
-            throw LinkError.tls(symbol: ref, module: "(main)", reason: "its offset \(s.value) lies outside the TLS segment of \(tls.memorySize) bytes")
+            throw LinkError.tls(symbol: ref, module: "(main)", reason: "its offset \(s.value) lies outside the "
+                + "TLS segment of \(tls.memorySize) bytes")
         }
         let size = padded / align * align
         return Int64(s.value) - Int64(size)
@@ -80,20 +85,27 @@ extension Linker {
             for rela in m.elf.sections where rela.type == Section.rela && rela.name == ".rela.dyn" {
                 let table = m.elf.symbolTable(for: rela)
                 for r in (try? m.elf.relocations(in: rela)) ?? [] where r.type == tpoff64 {
-                    let named = Int(r.symbolIndex) < table.count && r.symbolIndex != 0 && table[Int(r.symbolIndex)].name == s.name
-                        && r.addend == 0
+                    let named = Int(r.symbolIndex) < table.count && r.symbolIndex != 0
+                        && table[Int(r.symbolIndex)].name == s.name && r.addend == 0
                     let own = m.start == owner.start && r.symbolIndex == 0 && r.addend == Int64(bitPattern: s.value)
                     guard named || own else { continue }
                     let slot = try memory.read(m.liveAddress(r.offset), count: 8)
-                    values.insert(Int64(bitPattern: slot.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }))
+                    let word = slot.enumerated().reduce(UInt64(0)) {
+                        $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+                    }
+                    values.insert(Int64(bitPattern: word))
                 }
             }
         }
         guard let v = values.first else {
-            throw LinkError.tls(symbol: ref, module: owner.soname, reason: "no module of the process reaches it initial-exec (no TPOFF64 GOT slot), so it may not be in static TLS; xsplice binds only the initial-exec and local-exec models: build the fix as the program accesses the variable (-ftls-model=initial-exec)")
+            throw LinkError.tls(symbol: ref, module: owner.soname, reason: "no module of the process reaches it "
+                + "initial-exec (no TPOFF64 GOT slot), so it may not be in static TLS; xsplice binds only the "
+                + "initial-exec and local-exec models: build the fix as the program accesses the variable "
+                + "(-ftls-model=initial-exec)")
         }
         guard values.count == 1, v < 0 else {
-            throw LinkError.tls(symbol: ref, module: owner.soname, reason: "its GOT slots disagree or are not filled (\(values.sorted()))")
+            throw LinkError.tls(symbol: ref, module: owner.soname, reason: "its GOT slots disagree or are not "
+                + "filled (\(values.sorted()))")
         }
         return v
     }

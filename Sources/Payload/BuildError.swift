@@ -57,9 +57,14 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .badSpec(why):
             return why
         case let .dynamicTLS(sym, user, model):
-            return "\(user) reaches the thread-local variable \(sym) through the \(model) TLS model (__tls_get_addr), whose offsets exist only per thread at run time; xsplice binds only initial-exec and local-exec references: compile the replacement with -ftls-model=initial-exec (a library's variable must then be in static TLS, as it is for the program's own)"
+            return "\(user) reaches the thread-local variable \(sym) through the \(model) TLS model "
+                + "(__tls_get_addr), whose offsets exist only per thread at run time; xsplice binds only "
+                + "initial-exec and local-exec references: compile the replacement with "
+                + "-ftls-model=initial-exec (a library's variable must then be in static TLS, as it is "
+                + "for the program's own)"
         case let .badUnwind(s, o, why):
-            return "the unwind information \(s) at offset \(o) holds \(why); rebuild the object with the compiler's default unwind tables"
+            return "the unwind information \(s) at offset \(o) holds \(why); rebuild the object with the "
+                + "compiler's default unwind tables"
         case let .unreadableFunctionSpec(text):
             return "cannot read function \"\(text)\"; expected NAME, FILE:NAME, NAME@0xADDRESS or 0xADDRESS"
         case let .unreadableAddress(text):

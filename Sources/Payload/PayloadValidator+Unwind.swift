@@ -15,7 +15,8 @@ extension PayloadValidator {
             throw .invalid(field: field, reason: "unwind frames malformed at offset \(error.offset): \(error.reason)")
         }
         guard !records.records.isEmpty, records.end + 4 == s.bytes.count else {
-            throw .invalid(field: field, reason: "unwind frames must be at least one record followed by exactly one zero word")
+            throw .invalid(field: field, reason: "unwind frames must be at least one record followed by exactly "
+                + "one zero word")
         }
         for r in s.relocations {
             let lo = r.offset
@@ -23,7 +24,8 @@ extension PayloadValidator {
             for rec in records.records {
                 let start = UInt64(rec.offset)
                 guard hi <= start || lo >= start + 8 else {
-                    throw .invalid(field: field, reason: "a relocation at offset \(r.offset) overwrites the framing of the record at \(rec.offset)")
+                    throw .invalid(field: field, reason: "a relocation at offset \(r.offset) overwrites the "
+                        + "framing of the record at \(rec.offset)")
                 }
             }
             guard hi <= UInt64(records.end) else {

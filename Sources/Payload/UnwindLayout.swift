@@ -29,7 +29,8 @@ extension SectionLayout {
             let table = object.symbolTable(for: rela)
             for r in try object.relocations(in: rela) {
                 guard Int(r.symbolIndex) < table.count, let at = Int(exactly: r.offset) else {
-                    throw BuildError.badSymbolReference(section: eh.name, offset: r.offset, reason: "symbol #\(r.symbolIndex) is outside the symbol table")
+                    throw BuildError.badSymbolReference(section: eh.name, offset: r.offset,
+                                                        reason: "symbol #\(r.symbolIndex) is outside the symbol table")
                 }
                 relocs[at] = (r, table[Int(r.symbolIndex)])
             }
@@ -60,7 +61,8 @@ extension SectionLayout {
                 }
                 let place = Place(section: eh, offset: r.offset, type: type, user: "\(eh.name) of the new code")
                 let (target, addend) = try unwindTarget(sym, addend: r.addend, at: place)
-                outRelocs.append(PayloadRelocation(offset: UInt64(at + o - rec.offset), type: type, addend: addend, target: target))
+                outRelocs.append(PayloadRelocation(offset: UInt64(at + o - rec.offset), type: type, addend: addend,
+                                                   target: target))
             }
         }
         out += [0, 0, 0, 0]
@@ -75,7 +77,8 @@ extension SectionLayout {
     /// A start address goes to the loaded new code itself (never to the
     /// old function, as a call would); anything else binds as the code's
     /// own references do, pulling in the LSDA and `DW.ref` words it names.
-    private mutating func unwindTarget(_ sym: Symbol, addend: Int64, at place: Place) throws -> (RelocationTarget, Int64) {
+    private mutating func unwindTarget(_ sym: Symbol, addend: Int64,
+                                       at place: Place) throws -> (RelocationTarget, Int64) {
         if sym.isDefined, let p = indexOf[Int(sym.sectionIndex)] {
             let extra = sym.type == Symbol.typeSection ? 0 : Int64(bitPattern: sym.value)
             return (.section(p), addend &+ extra)

@@ -61,9 +61,12 @@ public enum RemoteCallError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .noThread(f, reasons):
-            return "no thread of the target could run \(f) safely (\(reasons.prefix(6).joined(separator: "; "))); nothing was done, retry when a thread is idle in a blocking system call"
+            return "no thread of the target could run \(f) safely "
+                + "(\(reasons.prefix(6).joined(separator: "; "))); nothing was done, retry when a thread is "
+                + "idle in a blocking system call"
         case let .faulted(f, sig, at):
-            return "\(f) faulted in the target (signal \(sig) at 0x\(String(at, radix: 16))); the thread was put back as it was and the signal dropped"
+            return "\(f) faulted in the target (signal \(sig) at 0x\(String(at, radix: 16))); the thread was "
+                + "put back as it was and the signal dropped"
         case let .overran(f, s, undone):
             return undone
                 ? "\(f) did not return within \(s) s (waiting for a lock); the thread was put back as it was"
@@ -80,7 +83,9 @@ extension ProcessTarget {
     /// register and the signal mask; the thread is then parked in a stop it
     /// can leave safely if xsplice dies.
     public func callFunction(_ call: RemoteFunctionCall) throws -> UInt64 {
-        guard call.arguments.count <= 6 else { throw RemoteCallError.badArguments(function: call.name, count: call.arguments.count) }
+        guard call.arguments.count <= 6 else {
+            throw RemoteCallError.badArguments(function: call.name, count: call.arguments.count)
+        }
         let deadline = Clock.nowMicros() + UInt64(max(0.1, call.timeoutSeconds) * 1_000_000)
         var reasons: [Int32: String] = [:]
         while true {
@@ -96,7 +101,8 @@ extension ProcessTarget {
                 return try run(call, on: tid, in: world, saved: regs, deadline: deadline)
             }
             guard Clock.nowMicros() < deadline else {
-                throw RemoteCallError.noThread(function: call.name, reasons: reasons.keys.sorted().compactMap { reasons[$0] })
+                throw RemoteCallError.noThread(function: call.name,
+                                               reasons: reasons.keys.sorted().compactMap { reasons[$0] })
             }
             Clock.sleep(micros: 20_000)
         }
@@ -127,7 +133,8 @@ extension ProcessTarget {
         try world.setSignalMask(tid, ~0)
         try world.setRegisters(tid, regs)
         let limit = Double(deadline &- min(deadline, Clock.nowMicros())) / 1e6
-        switch try world.runCall(tid, returnsTo: call.returnAddress, deadline: max(deadline, Clock.nowMicros() + 500_000)) {
+        let until = max(deadline, Clock.nowMicros() + 500_000)
+        switch try world.runCall(tid, returnsTo: call.returnAddress, deadline: until) {
         case let .returned(value):
             return value
         case let .faulted(sig, at):
@@ -184,8 +191,12 @@ extension StoppedWorld {
             let event = xs_ptrace_event(status)
             let regs = try registers(tid)
             if event == 0 && sig == SIGSEGV && regs.rip == returnsTo { return .returned(regs.rax) }
-            if event == 0 && [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP].contains(sig) { return .faulted(sig, at: regs.rip) }
-            if interrupted && (event == XS_PTRACE_EVENT_STOP || (event == 0 && sig == SIGSTOP)) { return .stopped(regs) }
+            if event == 0 && [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP].contains(sig) {
+                return .faulted(sig, at: regs.rip)
+            }
+            if interrupted && (event == XS_PTRACE_EVENT_STOP || (event == 0 && sig == SIGSTOP)) {
+                return .stopped(regs)
+            }
             if event == 0 && sig != SIGSTOP && pendingSignals[tid] == nil { hold(sig, of: tid) }
             guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
         }

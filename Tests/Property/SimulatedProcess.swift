@@ -148,7 +148,6 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
 
         func ftruncate(fd: Int64, length: UInt64) throws { process.files[fd] = length }
         func close(fd: Int64) throws { process.files[fd] = nil }
-        // In the simulated stack mapping, wherever a test puts the thread's pointer.
         /// Below the borrowed thread's stack pointer and red zone, as in a
         /// real process: never over another thread's live stack (a parked
         /// thread's return address sits 0x1000 below the top).

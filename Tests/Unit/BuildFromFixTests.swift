@@ -42,7 +42,9 @@ import Testing
     }
 
     func expected(_ name: String) throws -> [Int: String] {
-        let r = try Shell.run("\(Self.dir)/expect/\(name)", ["0.2"])
+        // Long enough for all four paths on a loaded machine (a tick is
+        // short, but 0.2 s once gave a single tick under load).
+        let r = try Shell.run("\(Self.dir)/expect/\(name)", ["2"])
         let l = Self.lines(r.stdout)
         guard l.count == 4 else { throw TestFailure("expect/\(name) printed \(r.stdout)") }
         return l

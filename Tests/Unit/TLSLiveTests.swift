@@ -18,7 +18,8 @@ import Testing
                                        "--function", "tls_step", "--name", "tls-step", "-o", out])
         #expect(built.status == 0, "\(built.stderr)")
         let shown = try Shell.xsplice(["inspect", out])
-        #expect(shown.stdout.contains("R_X86_64_TPOFF32") && shown.stdout.contains("R_X86_64_GOTTPOFF"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("R_X86_64_TPOFF32"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("R_X86_64_GOTTPOFF"), "\(shown.stdout)")
         let p = try LiveProcess("\(b)/tls", args: ["60"])
         defer { p.stop() }
         try p.waitUntilRunning()

@@ -40,7 +40,8 @@ import Testing
         let a = try Shell.xsplice(["apply", "--pid", "\(p.pid)", "--json", payload])
         #expect(a.status == 0, "\(a.stderr)")
         #expect(a.stdout.contains("registered with libgcc_s.so.1"), "\(a.stdout)")
-        expectTokens(p, ["thrower": "caught-new", "relay": "caught-old/none"], "the new code's exception reached main's catch")
+        expectTokens(p, ["thrower": "caught-new", "relay": "caught-old/none"], "the new code's exception "
+            + "reached main's catch")
         #expect(p.isAlive)
         let r = try Shell.xsplice(["revert", "--pid", "\(p.pid)", "throw-new"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -120,6 +120,32 @@ import Testing
         #expect(p.isAlive)
     }
 
+    /// A new variable holding the address of the payload's own new code
+    /// (`.data.rel.local`, relocated at load): the program calls through it,
+    /// and the revert is not refused by that pointer, which goes away with
+    /// the code it points to.
+    @Test func pointerToOwnNewCodeIsRelocatedAndDoesNotBlockRevert() throws {
+        try Corpus.ensureBuilt()
+        let out = "\(dir)/pointer.xsp"
+        let b = try Shell.xsplice(["build", "--binary", "\(build)/newvars", "--object", "\(build)/fixPointer.o",
+                                   "--function", "report", "--name", "pointer", "-o", out])
+        #expect(b.status == 0, "\(b.stderr)")
+        let p = try LiveProcess("\(build)/newvars", args: ["60"])
+        defer { p.stop() }
+        try p.waitUntilRunning()
+        let before = p.lastTick()?.0 ?? 0
+        let a = try Shell.xsplice(["apply", "--pid", "\(p.pid)", out])
+        #expect(a.status == 0, "\(a.stderr)")
+        let patched = ticks(p, after: before, count: 40).filter { $0.1["first"] == "pointer" }
+        try #require(patched.count >= 3, "\(p.output.suffix(400))")
+        // 41, then + 2 per call through the pointer to the new bump().
+        for (k, t) in patched.enumerated() { #expect(t.1["calls"] == String(43 + 2 * k), "tick \(t.0): \(t.1)") }
+        let r = try Shell.xsplice(["revert", "--pid", "\(p.pid)", "--timeout", "10", "pointer"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(p.waitForTokens(["calls": "none"], timeout: 10) == ["calls": "none"])
+        #expect(p.isAlive)
+    }
+
     /// A section that holds a new variable next to one the program has
     /// (no -fdata-sections) cannot travel whole: refused, naming both.
     @Test func newVariableSharingASectionWithAnExistingOneIsRefused() throws {

@@ -146,6 +146,32 @@ import Testing
         #expect(p.isAlive)
     }
 
+    /// The program's mappings with no file behind them (where code regions and data pages go).
+    func anonymous(_ pid: Int32) throws -> Set<String> {
+        let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
+        return Set(maps.split(separator: "\n").filter { $0.split(separator: " ").count == 5 }
+            .map { $0.split(separator: " ").prefix(2).joined(separator: " ") })
+    }
+
+    /// xsplice killed once the region with the data pages is mapped (and
+    /// filled): `recover` frees it, data pages included, and nothing leaks.
+    @Test(arguments: ["mapped", "loaded"])
+    func killedApplyLeavesNoDataPages(point: String) throws {
+        let (count, _) = try payloads()
+        let p = try LiveProcess("\(build)/newvars", args: ["60"])
+        defer { p.stop() }
+        try p.waitUntilRunning()
+        let start = try anonymous(p.pid)
+        let r = try Shell.xsplice(["apply", "--pid", "\(p.pid)", count], environment: ["XSPLICE_FAULT": point])
+        #expect(r.killedBySignal, "\(r.status) \(r.stderr)")
+        let rec = try Shell.xsplice(["recover", "--pid", "\(p.pid)"])
+        #expect(rec.status == 0, "\(rec.stderr)")
+        let end = try anonymous(p.pid)
+        #expect(end == start, "leaked: \(end.subtracting(start))")
+        #expect(p.waitForTokens(["calls": "none"], timeout: 10) == ["calls": "none"])
+        #expect(p.isAlive)
+    }
+
     /// A section that holds a new variable next to one the program has
     /// (no -fdata-sections) cannot travel whole: refused, naming both.
     @Test func newVariableSharingASectionWithAnExistingOneIsRefused() throws {

@@ -33,9 +33,9 @@ public enum FixSourceError: Error, CustomStringConvertible, Equatable, Sendable 
         case let .noChangedFile(p):
             return "\(p) changes no file: expected a unified diff (--- a/FILE, +++ b/FILE) applying with -p1"
         case let .noCompileCommand(f, db):
-            return "the patch changes \(f), which no entry of \(db) compiles (a header or a file not built); "
-                + "xsplice does not find the units that include a header: compile each of them before and "
-                + "after the fix and pass them as --before ORIG.o --after FIXED.o"
+            return "the patch changes \(f), which no entry of \(db) compiles or includes (by the "
+                + "preprocessor's dependencies): it is not part of the build recorded there; if it is, regenerate "
+                + "\(db), or compile the units that use it before and after the fix and pass --before/--after"
         case .noPatchTool:
             return "neither `patch` nor `git` is installed to apply the diff; install one of them "
                 + "(apt-get install patch)"

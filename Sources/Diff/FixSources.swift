@@ -33,11 +33,19 @@ public struct FixSources {
         let files = UnifiedDiff.changedFiles(text)
         guard !files.isEmpty else { throw .noChangedFile(patch: patch) }
         var units: [(String, CompileDatabase.Entry)] = []
+        var dependencies: [[String]?] = Array(repeating: nil, count: database.entries.count)
         for rel in files {
             let abs = CompileDatabase.resolve(rel, in: root)
-            let matches = database.entries.filter { $0.file == abs }
+            var matches = database.entries.filter { $0.file == abs }
+            if matches.isEmpty {
+                // A header: every unit whose preprocessed dependencies name it.
+                for (k, entry) in database.entries.enumerated() {
+                    if dependencies[k] == nil { dependencies[k] = try self.dependencies(of: entry) }
+                    if dependencies[k]?.contains(abs) == true { matches.append(entry) }
+                }
+            }
             guard !matches.isEmpty else { throw .noCompileCommand(file: abs, database: database.path) }
-            units += matches.map { (abs, $0) }
+            for m in matches where !units.contains(where: { $0.1 == m }) { units.append((m.file, m)) }
         }
         try makeTree()
         var pairs: [Pair] = []
@@ -92,6 +100,23 @@ public struct FixSources {
         if !hasC { out.append("-c") }
         if mapped { out.append("-ffile-prefix-map=\(tree)=\(root)") }
         return out + Self.splitFlags + ["-o", output]
+    }
+
+    /// The files the unit reads, from the preprocessor (`-M`), as absolute paths.
+    func dependencies(of entry: CompileDatabase.Entry) throws(FixSourceError) -> [String] {
+        var args = arguments(entry, output: "", mapped: false).dropLast(2).filter { $0 != "-c" }
+        args.append("-M")
+        let r = Tool.run(Array(args), in: entry.directory)
+        guard r.status == 0 else {
+            throw .compileFailed(command: "(cd \(entry.directory) && \(args.joined(separator: " ")))", stderr: r.stderr)
+        }
+        // Make syntax: "target: dep dep \\\n dep", a space in a name escaped.
+        let words = r.stdout.replacingOccurrences(of: "\\\n", with: " ")
+            .replacingOccurrences(of: "\\ ", with: "\u{0}")
+            .split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
+        return words.dropFirst().map {
+            CompileDatabase.resolve($0.replacingOccurrences(of: "\u{0}", with: " "), in: entry.directory)
+        }
     }
 
     /// A path into the real tree, alone or after an option (-I/src/inc),

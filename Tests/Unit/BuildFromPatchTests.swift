@@ -14,8 +14,14 @@ import Testing
 
     /// A source tree, its compile_commands.json (one entry as `command`,
     /// the others as `arguments`), and a -p1 diff made by `diff -u`.
-    func tree(_ edit: (String) -> String, file: String = "fixdiff/str.c",
+    func tree(_ edit: @escaping (String) -> String, file: String = "fixdiff/str.c",
               database: String? = nil) throws -> (root: String, db: String, diff: String) {
+        try tree([file: edit], database: database)
+    }
+
+    /// As above, each file edited; a file the tree lacks is created empty first.
+    func tree(_ edits: [String: (String) -> String], database: String? = nil, extra: [String] = []) throws
+        -> (root: String, db: String, diff: String) {
         try Corpus.ensureBuilt()
         let tmp = Paths.tempDir("fixpatch")
         let root = tmp + "/src"
@@ -35,10 +41,15 @@ import Testing
         let db = tmp + "/compile_commands.json"
         let text = try database ?? String(decoding: JSONSerialization.data(withJSONObject: entries), as: UTF8.self)
         try text.write(toFile: db, atomically: true, encoding: .utf8)
-        let original = try String(contentsOfFile: "\(root)/\(file)", encoding: .utf8)
-        try original.write(toFile: "\(tmp)/a/\(file)", atomically: true, encoding: .utf8)
-        try edit(original).write(toFile: "\(tmp)/b/\(file)", atomically: true, encoding: .utf8)
-        let d = try Shell.run("/usr/bin/diff", ["-u", "a/\(file)", "b/\(file)"], cwd: tmp)
+        for (file, edit) in edits {
+            if !FileManager.default.fileExists(atPath: "\(root)/\(file)") {
+                try "".write(toFile: "\(root)/\(file)", atomically: true, encoding: .utf8)
+            }
+            let original = try String(contentsOfFile: "\(root)/\(file)", encoding: .utf8)
+            try original.write(toFile: "\(tmp)/a/\(file)", atomically: true, encoding: .utf8)
+            try edit(original).write(toFile: "\(tmp)/b/\(file)", atomically: true, encoding: .utf8)
+        }
+        let d = try Shell.run("/usr/bin/diff", ["-ru", "a", "b"], cwd: tmp)
         try #require(d.status == 1, "diff: \(d.stderr)")
         try d.stdout.write(toFile: tmp + "/fix.diff", atomically: true, encoding: .utf8)
         return (root, db, tmp + "/fix.diff")
@@ -83,11 +94,25 @@ import Testing
         #expect(p.isAlive)
     }
 
-    @Test func headerWithoutCompileCommandIsRefusedByName() throws {
-        let t = try tree({ $0 + "\n/* a comment */\n" }, file: "fixdiff/fixdiff.h")
-        let r = try build(t, out: t.root + "/../h.xsp")
+    /// A header has no compile command: every unit that includes it is
+    /// compiled (all nine here), and only the code that changed is replaced.
+    @Test func headerRebuildsEveryUnitIncludingIt() throws {
+        let t = try tree(["fixdiff/fixdiff.h": { $0 + "\n/* a comment */\n" }, "fixdiff/str.c": Self.fixStrings])
+        let out = t.root + "/../h.xsp"
+        let r = try build(t, out: out)
+        try #require(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let compiled = r.stdout.split(separator: "\n").filter { $0.hasPrefix("compiled ") }
+        #expect(compiled.count == 9, "\(r.stdout)")
+        let replaced = r.stdout.split(separator: "\n").filter { $0.hasPrefix("replace ") }
+        #expect(replaced.count == 1 && replaced.first?.hasPrefix("replace str_word ") == true, "\(r.stdout)")
+    }
+
+    @Test func fileNoUnitUsesIsRefusedByName() throws {
+        let t = try tree({ $0 + "/* not included anywhere */\n" }, file: "fixdiff/unused.h")
+        let r = try build(t, out: t.root + "/../u.xsp")
         #expect(r.status == 2)
-        #expect(r.stderr.contains("the patch changes \(t.root)/fixdiff/fixdiff.h, which no entry"), "\(r.stderr)")
+        #expect(r.stderr.contains("the patch changes \(t.root)/fixdiff/unused.h, which no entry"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: t.root + "/../u.xsp"))
     }
 
     @Test func patchThatDoesNotApplyIsRefused() throws {

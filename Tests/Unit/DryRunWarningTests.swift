@@ -10,7 +10,8 @@ import Testing
         let deadline = Date().addingTimeInterval(10)
         var r: Shell.Result
         repeat {
-            r = try Shell.xsplice(["apply", "--pid", h.pid, "--dry-run", try h.payload(variant)] + (json ? ["--json"] : []))
+            r = try Shell.xsplice(["apply", "--pid", h.pid, "--dry-run", try h.payload(variant)]
+                + (json ? ["--json"] : []))
             if r.stdout.contains("park_here right now") { break }
             usleep(50_000)
         } while Date() < deadline

@@ -80,6 +80,7 @@ public final class LiveSession {
                            report.functions.map { row($0, after: "applied(\(p.name))") })
             r.bindings = try bindings(p, module: module)
             r.unwind = Self.unwindNote(p, try UnwindRegistrar.plan(p, target: target), dryRun: true)
+            r.warnings = busyWarnings(Self.busyRanges(p.functions, at: entries), timeoutSeconds: timeoutSeconds)
             return r
         }
 

@@ -24,8 +24,17 @@ public struct OperationResult: Codable, Sendable {
     public var unwind: String? = nil
     /// `apply --dry-run`: what each reference of the new code binds to.
     public var bindings: [Bound]?
+    /// `apply --dry-run`: threads inside a changed function right now.
+    public var warnings: [Warning]?
     /// Set when `--wait-return` let busy threads run out of the code first.
     public var waited: WaitSummary?
+
+    public struct Warning: Codable, Sendable {
+        /// Nil for a finding that belongs to no single thread.
+        public var thread: Int32?
+        public var function: String?
+        public var message: String
+    }
 
     public struct Bound: Codable, Sendable {
         public var reference: String
@@ -50,6 +59,7 @@ public struct OperationResult: Codable, Sendable {
                 s += "  \(b.reference) -> \(b.module) \(def)\(b.address) (\(b.reason))\n"
             }
         }
+        for w in warnings ?? [] { s += "warning: \(w.message)\n" }
         if let waited { s += waited.text + "\n" }
         if pause_us > 0 || attempts > 0 {
             s += "pause: \(pause_us) us (\(threads) thread\(threads == 1 ? "" : "s") stopped, attempt \(attempts))\n"

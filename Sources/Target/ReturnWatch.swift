@@ -76,7 +76,7 @@ public final class ReturnWatch {
         do {
             try start()
             try watch(deadline: deadline)
-            try stopRunning(deadline: Clock.nowMicros() + UInt64(max(1, stopTimeoutSeconds) * 1_000_000))
+            try stopRunning(deadline: Clock.nowMicros() + UInt64(max(5, stopTimeoutSeconds) * 1_000_000))
         } catch {
             releaseAll()
             throw error
@@ -277,11 +277,12 @@ public final class ReturnWatch {
     }
 
     private func drain(deadline: UInt64) throws {
+        let start = Clock.nowMicros()
         while !running.isEmpty {
             if try poll(stopping: true) { continue }
             guard Clock.nowMicros() < deadline else {
                 throw TargetError.timeout(what: "threads \(running.sorted()) of \(pid) to stop after waiting",
-                                          seconds: 0)
+                                          seconds: Double(Clock.nowMicros() &- start) / 1_000_000)
             }
             sched_yield()
         }

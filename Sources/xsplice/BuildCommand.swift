@@ -20,6 +20,12 @@ struct BuildCommand: ParsableCommand {
     var before: [String] = []
     @Option(name: .long, help: "The same source file with the fix, compiled the same way (repeatable).")
     var after: [String] = []
+    @Option(name: .long, help: "A unified diff of the fix (-p1), compiled with --compile-commands.")
+    var patch: String?
+    @Option(name: .customLong("compile-commands"), help: "The compile_commands.json of the running build.")
+    var compileCommands: String?
+    @Option(name: .customLong("source-root"), help: "With --patch: the tree the diff applies to (default: .).")
+    var sourceRoot: String?
     @Option(name: .long, help: "The binary's separate debug file, for a stripped binary.") var symbols: String?
     @Flag(name: .long, help: "With --before/--after: print the comparison in detail.") var explain = false
     @Option(name: .customLong("function"), help: "NAME, FILE:NAME, NAME@0xADDR or 0xADDR; repeatable. Default: every function of the object that the binary has.")
@@ -31,12 +37,20 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the result as JSON.") var json = false
 
     func run() throws {
+        if patch != nil || compileCommands != nil {
+            guard let patch, let compileCommands, before.isEmpty, after.isEmpty, object == nil, functions.isEmpty
+            else {
+                throw Exit(code: Exit.badInput, message: "--patch and --compile-commands go together, without "
+                    + "--before/--after, --object or --function")
+            }
+            return try runFromPatch(patch, database: compileCommands)
+        }
         if !before.isEmpty || !after.isEmpty {
             guard object == nil, functions.isEmpty else {
                 throw Exit(code: Exit.badInput, message: "--before/--after find the functions themselves; "
                     + "--object and --function are for a hand-written patch file")
             }
-            return try runFromFix()
+            return try runFromFix(before: before, after: after)
         }
         guard let object else {
             throw Exit(code: Exit.badInput, message: "give --before ORIG.o --after FIXED.o, or --object PATCH.o")

@@ -6,7 +6,7 @@ import Payload
 /// `build --before ORIG.o --after FIXED.o`: the plan comes from Diff, the
 /// payload from PayloadBuilder (one object per pair, then merged).
 extension BuildCommand {
-    func runFromFix() throws {
+    func runFromFix(before: [String], after: [String]) throws {
         guard before.count == after.count else {
             throw Exit(code: Exit.badInput, message: "give --before and --after in pairs (\(before.count) --before, "
                 + "\(after.count) --after)")
@@ -66,6 +66,24 @@ extension BuildCommand {
 }
 
 extension BuildCommand {
+    /// --patch with --compile-commands: compile each changed unit before and
+    /// after the fix in a scratch directory, then the same as --before/--after.
+    func runFromPatch(_ patch: String, database: String) throws {
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("xsplice-fix-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let pairs: [FixSources.Pair]
+        do {
+            let db = try CompileDatabase(path: database)
+            pairs = try FixSources(root: sourceRoot ?? FileManager.default.currentDirectoryPath, patch: patch,
+                                   database: db, scratch: scratch).build()
+        } catch {
+            throw Exit(code: error.exitCode, message: error.description)
+        }
+        if !json { pairs.forEach { Console.out("compiled \($0.source) before and after the fix") } }
+        try runFromFix(before: pairs.map(\.before), after: pairs.map(\.after))
+    }
+
     /// --symbols, else for a stripped binary the debug file where
     /// distributions put it; nil when the binary has its own symbols.
     func debugFile(for file: ELFFile) throws -> (path: String, file: ELFFile)? {

@@ -49,7 +49,8 @@ struct OriginalProof {
         let (c, m) = firstMismatch ?? (candidates[0], Mismatch(offset: nil, what: "no candidate"))
         throw .proofFailed(ProofFailure(function: f.name, object: unit.path, binary: binary.path, address: c.value,
             offset: m.offset, what: m.what,
-            hint: BuildFlags.hint(object: unit.file, objectPath: unit.path, binary: debugFiles)))
+            hint: BuildFlags.hint(object: unit.file, objectPath: unit.path, binary: debugFiles,
+                                  sizes: m.offset == nil && c.size != f.size ? (f.size, c.size) : nil)))
     }
 
     private var debugFiles: [ELFFile] { [binary.file] }

@@ -40,7 +40,8 @@ public struct BatchSummary: Codable, Sendable {
         var s = "\(operation): \(processes) processes, \(changed) changed, \(unchanged) unchanged, "
             + "\(refused) refused, \(skipped) skipped"
         if !skipped_by.isEmpty {
-            s += " (" + skipped_by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")"
+            let parts = skipped_by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            s += " (" + parts.joined(separator: ", ") + ")"
         }
         if inconsistent > 0 { s += ", \(inconsistent) MAY BE INCONSISTENT" }
         s += "; \(wall_ms) ms wall, \(workers) workers, longest pause \(max_pause_us) us"

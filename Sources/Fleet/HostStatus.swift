@@ -47,7 +47,8 @@ public enum HostStatus {
             s += "\n"
             for e in p.payloads {
                 let states = Set(e.functions.map(\.live)).sorted().joined(separator: ", ")
-                s += "  \(e.name)  \(e.id.prefix(12))  applied \(e.applied_at)  \(e.functions.count) functions \(states)\n"
+                s += "  \(e.name)  \(e.id.prefix(12))  applied \(e.applied_at)"
+                    + "  \(e.functions.count) functions \(states)\n"
             }
         }
         return s

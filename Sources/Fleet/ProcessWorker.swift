@@ -39,7 +39,9 @@ public enum ProcessWorker {
                 o.before = state
                 o.after = state
                 o.result = state == "conflict" ? "refused" : "verified"
-                if state == "conflict" { o.reason = "conflict: some functions are in states the payload does not accept" }
+                if state == "conflict" {
+                    o.reason = "conflict: some functions are in states the payload does not accept"
+                }
             case let .revert(key):
                 let entries = try session.list()
                 guard entries.contains(where: { Self.names($0, key) }) else {

@@ -28,7 +28,8 @@ struct FleetWorkerCommand: ParsableCommand {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Every process on the host that carries an xsplice registry, with its payloads, from the processes alone.")
+        abstract: "Every process on the host that carries an xsplice registry, with its payloads, "
+            + "from the processes alone.")
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {

@@ -75,4 +75,17 @@ import Testing
         #expect(replaced.count == 1 && replaced.first?.contains("alias_impl") == true, "\(b.stdout)")
         try fixTakesEffect("alias", fix: "alias")
     }
+
+    /// In a shared library an exported function calls another through its
+    /// PLT entry (tinyxml's Parse calling SkipWhiteSpace): the proof accepts
+    /// that entry when it is bound to the same name.
+    @Test func libraryCallThroughOwnPLTIsProved() throws {
+        try Corpus.ensureBuilt()
+        let out = Paths.tempDir("rwfix") + "/selfcall.xsp"
+        let r = try Shell.xsplice(["build", "--binary", "\(Self.dir)/libselfcall.so",
+                                   "--before", "\(Self.dir)/orig/selfcall.o",
+                                   "--after", "\(Self.dir)/fixed/selfcall/selfcall.o", "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("replace selfcall_top"), "\(r.stdout)")
+    }
 }

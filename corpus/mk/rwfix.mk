@@ -44,3 +44,22 @@ $(foreach c,$(RW_CASES),$(eval $(call RW_CASE_RULES,$(firstword $(subst :, ,$(c)
 
 $(RW)/rwfix: $(patsubst %,$(RW)/prog/%.o,$(RW_UNITS))
 	$(CC) -pie $^ -o $@ $(LDLIBS)
+
+# A shared library whose exported function calls another through the PLT.
+RW_PIC := $(subst -fPIE,-fPIC,$(RW_DIST))
+ALL += $(RW)/libselfcall.so $(RW)/orig/selfcall.o $(RW)/fixed/selfcall/selfcall.o
+
+$(RW)/so/selfcall.o: rwfix/selfcall.c $(RW_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(RW_PIC) -c $< -o $@
+
+$(RW)/libselfcall.so: $(RW)/so/selfcall.o
+	$(CC) -shared -Wl,-soname,libselfcall.so $^ -o $@ $(LDLIBS)
+
+$(RW)/orig/selfcall.o: rwfix/selfcall.c $(RW_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(RW_PIC) $(RW_SPLIT) -c $< -o $@
+
+$(RW)/fixed/selfcall/selfcall.o: rwfix/selfcall.c $(RW_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(RW_PIC) $(RW_SPLIT) -DFIX_SELFCALL -c $< -o $@

@@ -27,8 +27,10 @@ struct BuildFlags {
         producer.split(separator: " ").filter { !added.contains(String($0)) }.joined(separator: " ")
     }
 
-    /// Says why an object's code may differ from a binary's.
-    static func hint(object: ELFFile, objectPath: String, binary: [ELFFile]) -> String {
+    /// Says why an object's code may differ from a binary's; `sizes` (the
+    /// object's and the binary's function) when only the size differed.
+    static func hint(object: ELFFile, objectPath: String, binary: [ELFFile],
+                     sizes: (object: UInt64, binary: UInt64)? = nil) -> String {
         let mine = producers(object).map(normalised)
         let theirs = binary.flatMap(producers)
         if binary.contains(where: isLTO) {
@@ -45,7 +47,32 @@ struct BuildFlags {
             return "It looks like different compiler flags: \(objectPath) was compiled with \"\(own)\", "
                 + "the binary's units with \"\(other)\"; compile it with the program's own flags"
         }
+        if let sizes, let layout = sectionLayoutHint(object: object, binary: theirs, sizes: sizes) {
+            return layout
+        }
         return "The compiler flags match, so the source differs: compile the original object from the "
             + "revision that is running"
+    }
+
+    /// GCC lays out and aligns a function differently when it has a section
+    /// of its own (redis hllSparseSet: 1,439 bytes with -ffunction-sections,
+    /// 1,423 without), so an object compiled with it can fail the proof
+    /// against a program built without it although the source is the same.
+    /// Said only when the flags say so and the sizes differ by a little.
+    static func sectionLayoutHint(object: ELFFile, binary: [String],
+                                  sizes: (object: UInt64, binary: UInt64)) -> String? {
+        let flag = "-ffunction-sections"
+        func has(_ producer: String) -> Bool { producer.split(separator: " ").contains { $0 == flag } }
+        guard producers(object).contains(where: has), !binary.isEmpty, !binary.contains(where: has) else {
+            return nil
+        }
+        let (a, b) = sizes
+        let delta = a > b ? a - b : b - a
+        guard delta > 0, delta <= max(64, max(a, b) / 20) else { return nil }
+        return "The compiler flags match except \(flag): the object was compiled with it and the running "
+            + "program without it, and the sizes differ by only \(delta) bytes, so GCC most likely laid the "
+            + "function out differently in its own section (the source may still be the same). Rebuild the "
+            + "running program with \(flag) (as kpatch requires of kernels), or build the payload from a "
+            + "hand-written patch object naming the functions (xsplice build --object FIX.o --function NAME)"
     }
 }

@@ -23,10 +23,14 @@ public struct ObjectUnit: Sendable {
             if s.type == Symbol.typeObject { variables[s.name] = s; continue }
             guard s.type == Symbol.typeFunc else { continue }
             let section = file.sections[Int(s.sectionIndex)]
-            let alone = file.symbols.filter { $0.sectionIndex == s.sectionIndex && $0.type == Symbol.typeFunc }
-            guard s.value == 0, alone.count == 1 else {
+            let sharing = file.symbols.filter { $0.sectionIndex == s.sectionIndex && $0.type == Symbol.typeFunc }
+            guard s.value == 0, sharing.allSatisfy({ $0.value == 0 && $0.size == s.size }) else {
                 throw .notFunctionSections(object: path, function: s.name, section: section.name)
             }
+            // Aliases (`__attribute__((alias))`, C++ C1/C2 and D1/D2) are one
+            // function with several names, at one address in the binary too:
+            // it is compared, proved and patched once, under one name.
+            guard Self.primary(sharing)?.index == s.index else { continue }
             guard functions[s.name] == nil else {
                 throw .malformed(object: path, why: "two functions are named \(s.name)")
             }
@@ -34,6 +38,16 @@ public struct ObjectUnit: Sendable {
         }
         self.functions = functions
         self.variables = variables
+    }
+
+    /// The name an aliased function goes by: the same choice for the
+    /// original and the fixed object (global first, then the shortest name).
+    static func primary(_ aliases: [Symbol]) -> Symbol? {
+        aliases.min {
+            let a = ($0.binding == Symbol.bindLocal ? 1 : 0, $0.name.utf8.count, $0.name)
+            let b = ($1.binding == Symbol.bindLocal ? 1 : 0, $1.name.utf8.count, $1.name)
+            return a < b
+        }
     }
 
     /// The source file named by the object's first STT_FILE symbol.

@@ -49,7 +49,8 @@ struct OriginalProof {
         let (c, m) = firstMismatch ?? (candidates[0], Mismatch(offset: nil, what: "no candidate"))
         throw .proofFailed(ProofFailure(function: f.name, object: unit.path, binary: binary.path, address: c.value,
             offset: m.offset, what: m.what,
-            hint: BuildFlags.hint(object: unit.file, objectPath: unit.path, binary: debugFiles)))
+            hint: BuildFlags.hint(object: unit.file, objectPath: unit.path, binary: debugFiles,
+                                  sizes: m.offset == nil && c.size != f.size ? (f.size, c.size) : nil)))
     }
 
     private var debugFiles: [ELFFile] { [binary.file] }
@@ -152,6 +153,11 @@ struct OriginalProof {
             return "it refers to \(hex), which is not \(sym.name) (nor its PLT entry)"
         }
         guard let section = unit.section(sym.sectionIndex) else { return "\(sym.name) is in no section" }
+        // A shared library calls its own exported (interposable) functions
+        // through their PLT entries, as the dynamic linker binds them.
+        if sym.binding != Symbol.bindLocal, sym.type == Symbol.typeFunc, binary.pltTarget(at: target) == sym.name {
+            return nil
+        }
         // The address the binary gave the object's section, or its symbol.
         let sectionStart = target &- sym.value
         if section.isExecutable {

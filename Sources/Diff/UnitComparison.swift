@@ -50,14 +50,17 @@ public struct UnitComparison: Sendable {
         for (name, a) in after.variables.sorted(by: { $0.key < $1.key }) {
             guard let b = before.variables[name] else { newVariables.append(name); continue }
             guard let sb = before.section(b.sectionIndex), let sa = after.section(a.sectionIndex) else { continue }
-            if !sb.isWritable, b.binding == Symbol.bindLocal { continue }
             let fb = try Fingerprinter(unit: before).fingerprint(section: sb.index)
             let fa = try Fingerprinter(unit: after).fingerprint(section: sa.index)
+            // A read-only static without relocations binds to the program's
+            // object (its address is compared); a table of pointers travels.
+            if !sb.isWritable, b.binding == Symbol.bindLocal, !fb.references.isEmpty { continue }
             guard b.size != a.size || fb != fa else { continue }
             let what = b.size != a.size ? "its size changes from \(b.size) to \(a.size) bytes"
                 : "its initial value changes"
-            refusals.append(Refusal(subject: "variable \(name)", reason: "\(what); the running program keeps the "
-                + "old value, so a live patch cannot change it (set it from new code, or restart)"))
+            let kind = sb.isWritable ? "variable" : "read-only object"
+            refusals.append(Refusal(subject: "\(kind) \(name)", reason: "\(what); the running program keeps the "
+                + "old \(kind) and its address, so a live patch cannot change it (give the fix a new one, or restart)"))
         }
     }
 

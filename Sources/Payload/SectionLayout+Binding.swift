@@ -40,6 +40,10 @@ extension SectionLayout {
         }
         if !target.isExecutable,
            !target.isWritable || Self.isReadOnlyAfterRelocation(target) || Self.isUnwinderConstant(target) {
+            if !Self.isUnwinderConstant(target),
+               let existing = try existingReadOnlyObject(sym, in: target, addend: addend, at: place) {
+                return try bindToModule(existing, addend: addend, sectionRelative: isSection, at: place)
+            }
             return (.section(try include(objectSection: idx)), addend &+ own)
         }
         let named = isSection ? try symbols(in: target, at: addend, place) : [sym]

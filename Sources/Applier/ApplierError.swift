@@ -79,7 +79,8 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .variablesInUse(p, user):
             return "refused: payload \(user) uses the new variables of \(p), which would be freed; revert \(user) first"
         case let .registryCorrupt(why):
-            return "refused: the xsplice registry in the target fails its integrity check (\(why)); nothing was written. "
+            return
+                "refused: the xsplice registry in the target fails its integrity check (\(why)); nothing was written. "
                 + "Run `xsplice verify` with the payloads to see the live state"
         case let .unresolved(s, m):
             return "symbol \(s) needed by the new code is not defined in \(m.isEmpty ? "the main executable" : m) "

@@ -122,10 +122,12 @@ enum CodeLoader {
         try record([], pending: false)
         if outOfMemory > 0 && outOfMemory == min(candidates.count, 32) {
             // Not a matter of reach: the target may map nothing more.
-            throw TargetError.remoteSyscall(name: "mmap of \(size) bytes for the new code (out of memory, its RLIMIT_AS, "
+            throw TargetError.remoteSyscall(
+                name: "mmap of \(size) bytes for the new code (out of memory, its RLIMIT_AS, "
                                                 + "or vm.max_map_count reached)", result: -Int64(ENOMEM))
         }
-        throw ApplierError.outOfRange(what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
+        throw ApplierError.outOfRange(
+            what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")
     }
 
     /// Frees a region once nothing can run in it, after taking its unwind

@@ -21,7 +21,9 @@ import Foundation
 /// A release build compiles `point` to nothing, so the production binary
 /// reads neither variable and holds neither name.
 public enum FaultInjection {
-    public static let points = ["mapping", "mapped", "loaded", "journaled", "wrote-one", "wrote-all", "committed", "resumed"]
+    public static let points = [
+        "mapping", "mapped", "loaded", "journaled", "wrote-one", "wrote-all", "committed", "resumed",
+    ]
 
     #if XSPLICE_FAULTS
     /// Whether this build honours the variables.

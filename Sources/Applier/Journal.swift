@@ -51,7 +51,9 @@ public struct Journal: Codable, Sendable, Equatable {
     public var freeIfAbandoned: [Region] = []
 
     static func fresh(_ operation: String, loaded: [Region]) -> Journal {
-        Journal(operation: operation, nonce: UUID().uuidString, ownerPID: getpid(), committed: false, freeIfAbandoned: loaded)
+        Journal(
+            operation: operation, nonce: UUID().uuidString, ownerPID: getpid(), committed: false,
+            freeIfAbandoned: loaded)
     }
 
     /// Whether the process that wrote it is still running: an xsplice that

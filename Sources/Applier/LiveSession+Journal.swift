@@ -23,7 +23,8 @@ extension LiveSession {
     func finishCleanup(_ cleanup: Journal?, base: UInt64) {
         guard let cleanup else { return }
         for r in cleanup.freeWhenDone { CodeLoader.unload(r, target: target) }
-        guard let l = try? store.load(at: base), var reg = Optional(l.registry), reg.journal?.nonce == cleanup.nonce else { return }
+        guard let l = try? store.load(at: base), var reg = Optional(l.registry), reg.journal?.nonce == cleanup.nonce
+        else { return }
         reg.journal = nil
         try? store.save(reg, at: base, readAt: l.generation)
     }
@@ -33,7 +34,9 @@ extension LiveSession {
     /// was pending.
     @discardableResult
     public func recover(timeoutSeconds: Double = 5) throws -> String? {
-        try exclusively(timeoutSeconds) { try whileAlive("recover") { try recoverPending(timeoutSeconds: timeoutSeconds) } }
+        try exclusively(timeoutSeconds) {
+            try whileAlive("recover") { try recoverPending(timeoutSeconds: timeoutSeconds) }
+        }
     }
 
     /// The journal is in the target's memory, so nothing in it is obeyed
@@ -67,7 +70,9 @@ extension LiveSession {
         for w in j.writes {
             try derived.check(patchAddress: w.address, bytes: w.new, records: j.after, label: w.function)
         }
-        for r in j.freeWhenDone { try derived.checkFreeable(r.address, r.size, records: j.after, label: "code being freed",
+        for r in j.freeWhenDone {
+            try derived.checkFreeable(
+                r.address, r.size, records: j.after, label: "code being freed",
                                                              unwind: r.unwindFrames != nil) }
         let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
             j.writes.map { BusyRange(range: $0.address..<($0.address + UInt64($0.new.count)), name: $0.function) }
@@ -91,6 +96,7 @@ extension LiveSession {
             return writer.changes.count
         }
         for r in j.freeWhenDone { CodeLoader.unload(r, target: target) }
-        return "finished the interrupted \(j.operation): \(outcome.value) of \(j.writes.count) writes were missing (pause \(outcome.pauseMicros) us)"
+        return
+            "finished the interrupted \(j.operation): \(outcome.value) of \(j.writes.count) writes were missing (pause \(outcome.pauseMicros) us)"
     }
 }

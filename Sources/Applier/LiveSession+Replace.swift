@@ -87,21 +87,29 @@ extension LiveSession {
                     }
                     // Where OLD sat, NEW inherits what OLD had saved.
                     let inherited = cur.functions.first { $0.site.entryAddress == entries[i] }?.site.savedBytes
-                    sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: inherited,
+                    sites.append(
+                        try planJump(
+                            f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: inherited,
                                               registry: reg, writer: &writer, guards: &guards))
                     handled.insert(entries[i])
-                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
+                    rows.append(
+                        .init(
+                            function: f.displayName, address: hex(entries[i]),
+                            before: describe(v.state(of: f).state, reg), after: "applied(\(p.name))"))
                 }
                 let others = reg.records.filter { $0.id != cur.id }
                 let derived = RegistryDerivedWrites(target: target)
-                try derived.checkFreeable(cur.regionAddress, cur.regionSize, records: others, label: "the new code of \(cur.name)",
+                try derived.checkFreeable(
+                    cur.regionAddress, cur.regionSize, records: others, label: "the new code of \(cur.name)",
                                           unwind: cur.unwindFrames != nil)
                 for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
                     try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others,
                                       label: fn.displayName)
                     let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                     writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-                    guards += try self.guards(entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName, registry: reg)
+                    guards += try self.guards(
+                        entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName, registry: reg
+                    )
                     rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
                                       before: "applied(\(cur.name))", after: stateBeneath(fn, in: reg)))
                 }
@@ -110,7 +118,8 @@ extension LiveSession {
                                              unwindFrames: frames,
                                              variables: NewVariables.addresses(p, region: code.region),
                                              usesVariablesOf: NewVariables.owners(p))
-                let plan = try makePlan(snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
+                let plan = try makePlan(
+                    snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
                                         operation: "replace \(cur.name) with \(p.name)", mine: journal,
                                         freeWhenDone: [cur.region])
                 return (plan, rows)

@@ -13,7 +13,8 @@ extension LiveSession {
             case let .covered(by: top):
                 throw ApplierError.coveredBy(payload: reg.payloadName(top) ?? top.shortHex, function: fn.displayName)
             case .notRecorded:
-                throw ApplierError.registryCorrupt("\(record.name) lists \(fn.displayName) but no record of it is found there")
+                throw ApplierError.registryCorrupt(
+                    "\(record.name) lists \(fn.displayName) but no record of it is found there")
             case let .foreign(why):
                 throw ApplierError.foreign(function: fn.displayName, payload: record.name, reason: why)
             }
@@ -34,7 +35,8 @@ extension LiveSession {
                 let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                 guard let to = PatchSite(entry: fn.site.patchAddress, patchOffset: 0).jumpTarget(in: live),
                       region.contains(to) else { continue }
-                throw ApplierError.foreign(function: fn.displayName, payload: other.name, reason: .unknownJump(target: to))
+                throw ApplierError.foreign(
+                    function: fn.displayName, payload: other.name, reason: .unknownJump(target: to))
             }
         }
     }
@@ -69,7 +71,9 @@ extension LiveSession {
         let first = try registry()
         let record = try first.find(nameOrID)
         try checkTop(record, in: first)
-        guard let regBase = try store.location() else { throw ApplierError.registryCorrupt("registry mapping vanished") }
+        guard let regBase = try store.location() else {
+            throw ApplierError.registryCorrupt("registry mapping vanished")
+        }
         let waiter = waitReturn ? returnWaiter { self.functionRanges(of: record) } : nil
         let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) },
                                              waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
@@ -86,14 +90,19 @@ extension LiveSession {
             try derived.checkFreeable(current.regionAddress, current.regionSize, records: others,
                                       label: "the new code of \(current.name)", unwind: current.unwindFrames != nil)
             for fn in current.functions {
-                try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others, label: fn.displayName)
+                try derived.check(
+                    patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others,
+                    label: fn.displayName)
                 let live = try target.read(fn.site.patchAddress, count: Trampoline.jumpSize)
                 writer.add(fn.site.patchAddress, new: fn.site.savedBytes, old: live, label: fn.displayName)
-                guards += try self.guards(entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName, registry: snap.registry)
+                guards += try self.guards(
+                    entry: fn.site.entryAddress, size: try fn.checkedOldSize(), label: fn.displayName,
+                    registry: snap.registry)
                 rows.append(.init(function: fn.displayName, address: hex(fn.site.entryAddress),
                                   before: "applied(\(current.name))", after: stateBeneath(fn, in: snap.registry)))
             }
-            let plan = try makePlan(snap, writer: writer, guards: guards, records: snap.registry.records.filter { $0.id != current.id },
+            let plan = try makePlan(
+                snap, writer: writer, guards: guards, records: snap.registry.records.filter { $0.id != current.id },
                                     operation: "revert \(current.name)", mine: nil,
                                     freeWhenDone: [current.region])
             return (plan, rows)

@@ -49,7 +49,8 @@ extension LiveSession {
         guards += try self.guards(entry: entry, size: f.oldSize, label: f.displayName, registry: registry)
         return Registry.Function(displayName: f.displayName, oldSize: UInt64(f.oldSize), site: AppliedSite(
             payloadID: id, entryAddress: entry, patchAddress: site.patchAddress, savedBytes: saved ?? live,
-            replacementAddress: replacement.address, replacementSize: replacement.size, replacementHash: replacement.hash,
+                replacementAddress: replacement.address, replacementSize: replacement.size,
+                replacementHash: replacement.hash,
             oldHash: f.oldHash))
     }
 
@@ -82,7 +83,8 @@ extension LiveSession {
         return WindowPlan(
             base: snap.base, active: snap.active, generation: snap.generation, guards: guards, writer: writer,
             journalSlot: try store.prepare(journaled, generation: snap.generation + 1, slot: other),
-            finalSlot: try store.prepare(Registry(records: records, journal: cleanup), generation: snap.generation + 2, slot: snap.active),
+            finalSlot: try store.prepare(
+                Registry(records: records, journal: cleanup), generation: snap.generation + 2, slot: snap.active),
             // The registry as it was (with our pending load, if any), for a failed write.
             abortSlot: try store.prepare(snap.registry, generation: snap.generation + 2, slot: snap.active),
             cleanup: cleanup)
@@ -129,7 +131,8 @@ extension LiveSession {
             try plan.writer.commit { i in if i == 0 { FaultInjection.point("wrote-one", target: target.pid) } }
         } catch {
             do { try store.install(plan.abortSlot, at: plan.base) } catch {
-                throw ApplierError.inconsistent("the writes were undone, but the registry still holds their journal: run `xsplice recover`")
+                throw ApplierError.inconsistent(
+                    "the writes were undone, but the registry still holds their journal: run `xsplice recover`")
             }
             throw error
         }

@@ -68,7 +68,8 @@ public final class LiveSession {
         let registry = try self.registry()
         let report = Verifier(target: target, registry: registry).verify(file)
         if report.verdict == .applied, registry.records.contains(where: { $0.id == file.id }) {
-            return result("apply", "already applied", file, report.functions.map { row($0, after: "applied(\(p.name))") })
+            return result(
+                "apply", "already applied", file, report.functions.map { row($0, after: "applied(\(p.name))") })
         }
         guard report.verdict == .applicable else {
             throw ApplierError.notAccepted(payload: p.name, functions: Self.rejections(report), when: .beforeLoading)
@@ -108,9 +109,14 @@ public final class LiveSession {
                         throw ApplierError.notAccepted(payload: p.name, functions: [rejection(f, st, snap.registry)],
                                                        when: .beforeWriting)
                     }
-                    sites.append(try planJump(f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
+                    sites.append(
+                        try planJump(
+                            f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
                                               registry: snap.registry, writer: &writer, guards: &guards))
-                    rows.append(.init(function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry), after: "applied(\(p.name))"))
+                    rows.append(
+                        .init(
+                            function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry),
+                            after: "applied(\(p.name))"))
                 }
                 let record = Registry.Record(id: file.id, name: p.name, appliedAtMicros: Self.wallMicros(),
                                              regionAddress: code.region, regionSize: code.size, functions: sites,
@@ -137,7 +143,9 @@ public final class LiveSession {
 
     func singleModule(_ p: Payload) throws -> LoadedModule {
         guard p.modules.count == 1, let name = p.modules.first else {
-            throw ApplierError.badRequest("payload \(p.name) patches several modules (\(p.modules.map { $0.isEmpty ? "main" : $0 }.joined(separator: ", "))); build one payload per module")
+            throw ApplierError.badRequest(
+                "payload \(p.name) patches several modules (\(p.modules.map { $0.isEmpty ? "main" : $0 }.joined(separator: ", "))); build one payload per module"
+            )
         }
         return try target.module(named: name)
     }
@@ -166,7 +174,8 @@ public final class LiveSession {
     func rejection(_ f: FunctionPatch, _ st: FunctionState, _ reg: Registry) -> ApplierError.Rejection {
         var reason: ForeignReason?
         if case let .foreign(why) = st { reason = why }
-        return .init(function: f.displayName, found: describe(st, reg), reason: reason, accepted: f.accepts.map(\.description))
+        return .init(
+            function: f.displayName, found: describe(st, reg), reason: reason, accepted: f.accepts.map(\.description))
     }
 
     func describe(_ st: FunctionState, _ reg: Registry) -> String {
@@ -175,17 +184,22 @@ public final class LiveSession {
     }
 
     func row(_ f: FunctionReport, after: String) -> OperationResult.Function {
-        .init(function: f.function.displayName, address: f.address.map(hex) ?? "-", before: f.stateName.map { "applied(\($0))" } ?? f.state.description, after: after)
+        .init(
+            function: f.function.displayName, address: f.address.map(hex) ?? "-",
+            before: f.stateName.map { "applied(\($0))" } ?? f.state.description, after: after)
     }
 
     func result<T>(_ action: String, _ outcome: String, _ file: PayloadFile, _ rows: [OperationResult.Function],
                    _ w: StopWindow.Outcome<T>) -> OperationResult {
         OperationResult(action: action, outcome: outcome, payload: file.payload.name, id: file.id.hex, replaced: nil,
-                        functions: rows, pause_us: w.pauseMicros, phases_us: w.phases, attempts: w.attempts, threads: w.threads, region: nil)
+            functions: rows, pause_us: w.pauseMicros, phases_us: w.phases, attempts: w.attempts, threads: w.threads,
+            region: nil)
     }
 
     /// A result for an operation that stopped no thread.
-    func result(_ action: String, _ outcome: String, _ file: PayloadFile, _ rows: [OperationResult.Function]) -> OperationResult {
+    func result(
+        _ action: String, _ outcome: String, _ file: PayloadFile, _ rows: [OperationResult.Function]
+    ) -> OperationResult {
         OperationResult(action: action, outcome: outcome, payload: file.payload.name, id: file.id.hex, replaced: nil,
                         functions: rows, pause_us: 0, phases_us: nil, attempts: 0, threads: 0, region: nil)
     }

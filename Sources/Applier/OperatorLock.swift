@@ -33,7 +33,9 @@ public final class OperatorLock {
                 // A holder unlinks the file before it lets go: a lock on an
                 // unlinked file excludes no one, so take it again by name.
                 var mine = stat(), named = stat()
-                if fstat(f, &mine) == 0, stat(path, &named) == 0, mine.st_ino == named.st_ino, mine.st_dev == named.st_dev {
+                if fstat(f, &mine) == 0, stat(path, &named) == 0, mine.st_ino == named.st_ino,
+                    mine.st_dev == named.st_dev
+                {
                     fd = f
                     let me = Array("\(getpid())\n".utf8)
                     _ = ftruncate(f, 0)

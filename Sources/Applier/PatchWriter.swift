@@ -30,7 +30,8 @@ struct PatchWriter {
             }
             let back = try memory.readMany(changes.map { ($0.address, $0.new.count) })
             for (c, b) in zip(changes, back) where b != c.new {
-                throw ApplierError.writeFailed("read-back of 0x\(String(c.address, radix: 16)) differs from what was written")
+                throw ApplierError.writeFailed(
+                    "read-back of 0x\(String(c.address, radix: 16)) differs from what was written")
             }
         } catch {
             try rollback()
@@ -45,14 +46,17 @@ struct PatchWriter {
         for c in changes.prefix(written).reversed() {
             do {
                 try memory.write(c.address, bytes: c.old)
-                if try memory.read(c.address, count: c.old.count) != c.old { failures.append("0x\(String(c.address, radix: 16))") }
+                if try memory.read(c.address, count: c.old.count) != c.old {
+                    failures.append("0x\(String(c.address, radix: 16))")
+                }
             } catch {
                 failures.append("0x\(String(c.address, radix: 16)) (\(error))")
             }
         }
         written = 0
         if !failures.isEmpty {
-            throw ApplierError.inconsistent("could not restore the original bytes at \(failures.joined(separator: ", "))")
+            throw ApplierError.inconsistent(
+                "could not restore the original bytes at \(failures.joined(separator: ", "))")
         }
     }
 }

@@ -18,15 +18,20 @@ struct RegistryDerivedWrites {
     /// to what was recorded and lies in a region xsplice mapped. The site
     /// must be a function's entry (or just past its endbr64).
     func check(patchAddress: UInt64, bytes: [UInt8], records: [Registry.Record], label: String) throws {
-        guard bytes.count == Trampoline.jumpSize else { throw refusal(label, patchAddress, "\(bytes.count) bytes, not a jump's 5") }
-        guard let module = try target.modules().first(where: { patchAddress >= $0.start && patchAddress < $0.end }) else {
+        guard bytes.count == Trampoline.jumpSize else {
+            throw refusal(label, patchAddress, "\(bytes.count) bytes, not a jump's 5")
+        }
+        guard let module = try target.modules().first(where: { patchAddress >= $0.start && patchAddress < $0.end })
+        else {
             throw refusal(label, patchAddress, "the address is in no loaded module")
         }
         guard try isFunctionPatchSite(patchAddress, in: module) else {
             throw refusal(label, patchAddress, "the address is not the entry of any function of \(module.path)")
         }
         let link = patchAddress &- module.bias
-        if let original = try? module.elf.bytes(atVirtualAddress: link, count: bytes.count), original == bytes { return }
+        if let original = try? module.elf.bytes(atVirtualAddress: link, count: bytes.count), original == bytes {
+            return
+        }
         let site = PatchSite(oldBytes: [], entry: patchAddress)
         guard let dest = site.jumpTarget(in: bytes) else {
             throw refusal(label, patchAddress, "the bytes are neither the program's own code nor a jump")
@@ -42,7 +47,9 @@ struct RegistryDerivedWrites {
                 if try SHA256.hash(code) == f.site.replacementHash { return }
             }
         }
-        throw refusal(label, patchAddress, "the jump leads to 0x\(String(dest, radix: 16)), which is no recorded replacement "
+        throw refusal(
+            label, patchAddress,
+            "the jump leads to 0x\(String(dest, radix: 16)), which is no recorded replacement "
                       + "whose live code matches its hash")
     }
 
@@ -60,7 +67,9 @@ struct RegistryDerivedWrites {
 
     /// With registered unwind frames, the region's last page is the
     /// unwinder's writable record of them (see CodeLayout) and may be writable.
-    private func checkRegion(_ address: UInt64, _ size: UInt64, maps: [MapEntry], label: String, unwind: Bool = false) throws {
+    private func checkRegion(
+        _ address: UInt64, _ size: UInt64, maps: [MapEntry], label: String, unwind: Bool = false
+    ) throws {
         let (end, overflow) = address.addingReportingOverflow(size)
         guard !overflow, size > 0 else { throw refusal(label, address, "a region of \(size) bytes") }
         let writableFrom = unwind && size > UInt64(CodeLayout.page) ? end - UInt64(CodeLayout.page) : end

@@ -35,7 +35,9 @@ public struct RegistryStore {
         let sh = try target.read(slot, count: Self.slotHeader)
         let gen = Self.littleEndian(sh[0..<8])
         let len = Self.littleEndian(sh[8..<12])
-        guard len <= Self.slotSize - UInt64(Self.slotHeader) else { throw ApplierError.registryCorrupt("length \(len)") }
+        guard len <= Self.slotSize - UInt64(Self.slotHeader) else {
+            throw ApplierError.registryCorrupt("length \(len)")
+        }
         if gen == 0 && len == 0 { return (Registry(), active, 0) }
         let body = try target.read(slot + UInt64(Self.slotHeader), count: Int(len))
         guard let want = Digest(exactly: Array(sh[16..<48])), try SHA256.hash(body) == want else {
@@ -62,7 +64,8 @@ public struct RegistryStore {
             // snapshot of its own (the registry describes one process), and
             // the program cannot scribble on it by accident; xsplice writes
             // through /proc/PID/mem, which may write a read-only mapping.
-            let base = try sc.mmap(address: 0, length: Self.mappingSize, prot: PROT_READ, flags: MAP_PRIVATE, fd: fd, offset: 0)
+            let base = try sc.mmap(
+                address: 0, length: Self.mappingSize, prot: PROT_READ, flags: MAP_PRIVATE, fd: fd, offset: 0)
             try sc.close(fd: fd)
             var header = Self.magic
             header += [0, 0, 0, 0]
@@ -109,7 +112,8 @@ public struct RegistryStore {
         enc.outputFormatting = [.sortedKeys]
         let body = [UInt8](try enc.encode(registry))
         guard UInt64(body.count) <= Self.slotSize - UInt64(Self.slotHeader) else {
-            throw ApplierError.badRequest("the registry would exceed \(Self.slotSize) bytes; revert some payloads first")
+            throw ApplierError.badRequest(
+                "the registry would exceed \(Self.slotSize) bytes; revert some payloads first")
         }
         var sh: [UInt8] = []
         for i in 0..<8 { sh.append(UInt8(truncatingIfNeeded: generation >> (8 * UInt64(i)))) }
@@ -131,8 +135,10 @@ public struct RegistryStore {
     public func save(_ registry: Registry, at base: UInt64, readAt generation: UInt64) throws {
         let current = try header(at: base)
         guard current.generation == generation else {
-            throw ApplierError.stalePlan("the registry went from generation \(generation) to \(current.generation) meanwhile")
+            throw ApplierError.stalePlan(
+                "the registry went from generation \(generation) to \(current.generation) meanwhile")
         }
-        try install(try prepare(registry, generation: current.generation + 1, slot: current.active == 1 ? 0 : 1), at: base)
+        try install(
+            try prepare(registry, generation: current.generation + 1, slot: current.active == 1 ? 0 : 1), at: base)
     }
 }

@@ -66,17 +66,23 @@ struct Relocator {
             return try relative(base + UInt64(stub) &+ a, place, what: "stub for \(r.target)")
         case .tpoff32:
             let v = Int64(bitPattern: try address(of: r.target, base: base) &+ a)
-            guard Int32(exactly: v) != nil else { throw ApplierError.outOfRange(what: "R_X86_64_TPOFF32 to \(r.target)") }
+            guard Int32(exactly: v) != nil else {
+                throw ApplierError.outOfRange(what: "R_X86_64_TPOFF32 to \(r.target)")
+            }
             return UInt64(bitPattern: v)
         case .gotpcrel, .gotpcrelx, .rexGotpcrelx, .gottpoff:
-            guard let g = layout.gotOffsets[r.target] else { throw ApplierError.outOfRange(what: "GOT slot for \(r.target)") }
+            guard let g = layout.gotOffsets[r.target] else {
+                throw ApplierError.outOfRange(what: "GOT slot for \(r.target)")
+            }
             return try relative(base + UInt64(g) &+ a, place, what: "GOT slot")
         }
     }
 
     private func relative(_ dest: UInt64, _ place: UInt64, what: String) throws -> UInt64 {
         let d = Int64(bitPattern: dest &- place)
-        guard Int32(exactly: d) != nil else { throw ApplierError.outOfRange(what: "reference to \(what) from 0x\(String(place, radix: 16))") }
+        guard Int32(exactly: d) != nil else {
+            throw ApplierError.outOfRange(what: "reference to \(what) from 0x\(String(place, radix: 16))")
+        }
         return UInt64(bitPattern: d)
     }
 

@@ -56,25 +56,31 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .unreadable(path, reason):
             return "cannot read ELF file '\(path)': \(reason); check the path exists and is readable"
         case let .tooSmall(needed, found):
-            return "file too small for an ELF64 header: needed \(needed) bytes, found \(found); the file is truncated or not an ELF file"
+            return
+                "file too small for an ELF64 header: needed \(needed) bytes, found \(found); the file is truncated or not an ELF file"
         case .badMagic:
-            return "not an ELF file: expected magic 7f 45 4c 46 ('\\x7fELF') at offset 0; pass an ELF executable, shared object or .o"
+            return
+                "not an ELF file: expected magic 7f 45 4c 46 ('\\x7fELF') at offset 0; pass an ELF executable, shared object or .o"
         case .notELF64:
             return "unsupported ELF class: expected ELFCLASS64 (2); 32-bit ELF files are not supported"
         case .notLittleEndian:
-            return "unsupported ELF byte order: expected little-endian (ELFDATA2LSB, 1); only x86-64 files are supported"
+            return
+                "unsupported ELF byte order: expected little-endian (ELFDATA2LSB, 1); only x86-64 files are supported"
         case let .unsupportedMachine(m):
             return "unsupported machine \(m): expected EM_X86_64 (62); only x86-64 files are supported"
         case .unsupportedVersion:
             return "unsupported ELF version: expected EV_CURRENT (1) in EI_VERSION and e_version; the file is corrupt"
         case let .outOfBounds(what, offset, size, fileSize):
-            return "\(what) lies outside the file: bytes at offset \(hex(offset)) of size \(hex(size)), but the file has \(fileSize) bytes; the file is truncated or corrupt"
+            return
+                "\(what) lies outside the file: bytes at offset \(hex(offset)) of size \(hex(size)), but the file has \(fileSize) bytes; the file is truncated or corrupt"
         case let .badStringIndex(what, index, tableSize):
-            return "\(what): string offset \(index) is not a NUL-terminated string inside its \(tableSize)-byte string table; the file is corrupt"
+            return
+                "\(what): string offset \(index) is not a NUL-terminated string inside its \(tableSize)-byte string table; the file is corrupt"
         case let .badString(what, offset):
             return "\(what): string at offset \(hex(offset)) is not valid UTF-8; the file is corrupt"
         case let .badSectionIndex(what, index, count):
-            return "\(what): section index \(index) is out of range (the file has \(count) sections); the file is corrupt"
+            return
+                "\(what): section index \(index) is out of range (the file has \(count) sections); the file is corrupt"
         case let .badSectionType(what, index, expected, found):
             return "\(what): section \(index) has type \(found), expected \(expected); the file is corrupt"
         case let .badEntrySize(what, expected, found):
@@ -84,11 +90,14 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .badSegment(index, reason):
             return "program header \(index) (PT_LOAD) is invalid: \(reason); the file is corrupt"
         case let .badSymbolIndex(what, index, count):
-            return "\(what): symbol index \(index) is out of range (the symbol table has \(count) entries); the file is corrupt"
+            return
+                "\(what): symbol index \(index) is out of range (the symbol table has \(count) entries); the file is corrupt"
         case let .extendedNumbering(what):
-            return "\(what) uses ELF extended numbering (PN_XNUM/SHN_XINDEX), which is not supported; files with 65280+ sections or segments cannot be read"
+            return
+                "\(what) uses ELF extended numbering (PN_XNUM/SHN_XINDEX), which is not supported; files with 65280+ sections or segments cannot be read"
         case let .addressNotMapped(address):
-            return "virtual address \(hex(address)) is not backed by file contents in any PT_LOAD segment; check the address belongs to this file"
+            return
+                "virtual address \(hex(address)) is not backed by file contents in any PT_LOAD segment; check the address belongs to this file"
         case let .invalidCount(count):
             return "invalid byte count \(count): expected a count of zero or more"
         case let .noSuchSection(name):

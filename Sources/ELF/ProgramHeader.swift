@@ -68,7 +68,11 @@ public struct ProgramHeader: Sendable, Equatable {
                     throw .badSegment(index: i, reason: "p_filesz \(ph.fileSize) exceeds p_memsz \(ph.memorySize)")
                 }
                 guard !ph.virtualAddress.addingReportingOverflow(ph.memorySize).overflow else {
-                    throw .badSegment(index: i, reason: "p_vaddr 0x\(String(ph.virtualAddress, radix: 16)) + p_memsz 0x\(String(ph.memorySize, radix: 16)) wraps past 2^64")
+                    throw .badSegment(
+                        index: i,
+                        reason:
+                            "p_vaddr 0x\(String(ph.virtualAddress, radix: 16)) + p_memsz 0x\(String(ph.memorySize, radix: 16)) wraps past 2^64"
+                    )
                 }
             }
             result.append(ph)

@@ -58,7 +58,8 @@ public enum DigestError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .wrongLength(e, f): return "a SHA-256 digest has \(e) bytes, found \(f); pass the full 64-hex-digit value"
+        case let .wrongLength(e, f):
+            return "a SHA-256 digest has \(e) bytes, found \(f); pass the full 64-hex-digit value"
         case let .badHex(why): return "invalid hex: \(why); use an even number of digits 0-9a-f"
         case let .openSSL(why): return "OpenSSL failed: \(why)"
         }

@@ -55,7 +55,9 @@ public enum Ed25519 {
             defer { EVP_PKEY_free(key) }
             guard let ctx = EVP_MD_CTX_new() else { throw OpenSSL.failure("EVP_MD_CTX_new") }
             defer { EVP_MD_CTX_free(ctx) }
-            guard EVP_DigestVerifyInit(ctx, nil, nil, nil, key) == 1 else { throw OpenSSL.failure("EVP_DigestVerifyInit") }
+            guard EVP_DigestVerifyInit(ctx, nil, nil, nil, key) == 1 else {
+                throw OpenSSL.failure("EVP_DigestVerifyInit")
+            }
             let rc = signature.withUnsafeBufferPointer { sig in
                 message.withUnsafeBufferPointer { msg in
                     EVP_DigestVerify(ctx, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
@@ -97,7 +99,9 @@ public enum Ed25519 {
 
         /// A fresh key from OpenSSL's random generator.
         public static func generate() throws(SignatureError) -> PrivateKey {
-            guard let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil) else { throw OpenSSL.failure("EVP_PKEY_CTX_new_id") }
+            guard let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil) else {
+                throw OpenSSL.failure("EVP_PKEY_CTX_new_id")
+            }
             defer { EVP_PKEY_CTX_free(ctx) }
             guard EVP_PKEY_keygen_init(ctx) == 1 else { throw OpenSSL.failure("EVP_PKEY_keygen_init") }
             var out: OpaquePointer?
@@ -120,7 +124,10 @@ public enum Ed25519 {
         public convenience init(pem: [UInt8]) throws(SignatureError) {
             // A passphrase callback that gives none, so OpenSSL never prompts
             // on the terminal for an encrypted key.
-            let noPassphrase: @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = { _, _, _, _ in -1 }
+            let noPassphrase:
+                @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = {
+                    _, _, _, _ in -1
+                }
             let key: OpaquePointer? = try OpenSSL.readFromMemory(pem) { bio in
                 PEM_read_bio_PrivateKey(bio, nil, noPassphrase, nil)
             }
@@ -136,7 +143,9 @@ public enum Ed25519 {
         /// The key as unencrypted PKCS#8 PEM. Whoever writes it to disk must
         /// make the file private (mode 0600).
         public func pem() throws(SignatureError) -> [UInt8] {
-            try OpenSSL.writeToMemory("PEM_write_bio_PrivateKey") { PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) }
+            try OpenSSL.writeToMemory("PEM_write_bio_PrivateKey") {
+                PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil)
+            }
         }
 
         /// The 64-byte Ed25519 signature of `message`.
@@ -161,8 +170,12 @@ public enum Ed25519 {
         guard EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 else { throw .notEd25519(found: typeName(of: key)) }
         var raw = [UInt8](repeating: 0, count: publicKeyBytes)
         var len = raw.count
-        guard EVP_PKEY_get_raw_public_key(key, &raw, &len) == 1 else { throw OpenSSL.failure("EVP_PKEY_get_raw_public_key") }
-        guard len == publicKeyBytes else { throw .wrongLength(what: "public key", expected: publicKeyBytes, found: len) }
+        guard EVP_PKEY_get_raw_public_key(key, &raw, &len) == 1 else {
+            throw OpenSSL.failure("EVP_PKEY_get_raw_public_key")
+        }
+        guard len == publicKeyBytes else {
+            throw .wrongLength(what: "public key", expected: publicKeyBytes, found: len)
+        }
         return raw
     }
 

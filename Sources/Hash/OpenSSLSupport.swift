@@ -24,7 +24,8 @@ enum OpenSSL {
     }
 
     /// Runs `write` against a fresh memory BIO and returns what it wrote.
-    static func writeToMemory(_ operation: String, _ write: (OpaquePointer) -> Int32) throws(SignatureError) -> [UInt8] {
+    static func writeToMemory(_ operation: String, _ write: (OpaquePointer) -> Int32) throws(SignatureError) -> [UInt8]
+    {
         guard let bio = BIO_new(BIO_s_mem()) else { throw failure("BIO_new") }
         defer { BIO_free(bio) }
         guard write(bio) == 1 else { throw failure(operation) }

@@ -29,7 +29,8 @@ public struct LinkMap: Sendable {
             }
         }
         guard rDebug != 0 else {
-            throw LinkError.noLinkMap(reason: "DT_DEBUG is 0 and ld.so exports no _r_debug (a static program has no dynamic linker)")
+            throw LinkError.noLinkMap(
+                reason: "DT_DEBUG is 0 and ld.so exports no _r_debug (a static program has no dynamic linker)")
         }
         var entries: [Entry] = []
         var node = try word(memory, rDebug + 8, "r_debug.r_map")

@@ -109,10 +109,12 @@ public struct Linker {
         }
         if match.type == DynamicLookup.typeIFunc {
             // The module's own IFUNC: its IRELATIVE slot holds the choice.
-            guard let impl = try IfuncResolver(memory: memory, scope: [module]).implementation(of: match, in: module) else {
+            guard let impl = try IfuncResolver(memory: memory, scope: [module]).implementation(of: match, in: module)
+            else {
                 throw LinkError.ifuncUnresolved(symbol: ref, module: moduleName)
             }
-            return Binding(reference: ref, kind: .ifunc, module: moduleName, definition: Self.name(at: impl.address, in: module),
+            return Binding(
+                reference: ref, kind: .ifunc, module: moduleName, definition: Self.name(at: impl.address, in: module),
                            address: impl.address, reason: impl.evidence, isData: false)
         }
         return Binding(reference: ref, kind: .module, module: moduleName, definition: ref,
@@ -156,8 +158,10 @@ public struct Linker {
                            isData: found.symbol.type == Symbol.typeObject || found.symbol.type == DynamicLookup.typeTLS)
         }
         let fromSlot = try IfuncResolver(memory: memory, scope: scope).implementation(of: found.symbol, in: owner)
-        let fromSelf = fromSlot == nil ? pid.flatMap { OwnProcessIfunc.implementation(of: name, in: owner, pid: $0) } : nil
-        guard let impl = fromSlot ?? fromSelf.map({ IfuncResolver.Choice(address: $0.address, evidence: $0.evidence) }) else {
+        let fromSelf =
+            fromSlot == nil ? pid.flatMap { OwnProcessIfunc.implementation(of: name, in: owner, pid: $0) } : nil
+        guard let impl = fromSlot ?? fromSelf.map({ IfuncResolver.Choice(address: $0.address, evidence: $0.evidence) })
+        else {
             throw LinkError.ifuncUnresolved(symbol: name, module: ownerName)
         }
         return Binding(reference: name, kind: .ifunc, module: ownerName,
@@ -171,7 +175,8 @@ public struct Linker {
         guard b.isData, b.kind == .dynamic, b.module != moduleName else { return }
         switch r.type {
         case .pc32, .abs32, .abs32s:
-            throw LinkError.nonPICData(symbol: b.reference, module: b.module, relocation: r.type.description, user: user)
+            throw LinkError.nonPICData(
+                symbol: b.reference, module: b.module, relocation: r.type.description, user: user)
         default: return
         }
     }

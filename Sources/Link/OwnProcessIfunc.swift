@@ -10,7 +10,9 @@ import Target
 /// address is translated by the two load biases. The target's resolver is
 /// never called.
 enum OwnProcessIfunc {
-    static func implementation(of name: String, in owner: LoadedModule, pid: Int32) -> (address: UInt64, evidence: String)? {
+    static func implementation(
+        of name: String, in owner: LoadedModule, pid: Int32
+    ) -> (address: UInt64, evidence: String)? {
         guard let ownerID = owner.buildID, !ownerID.isEmpty,
               let p = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
         let address = UInt64(UInt(bitPattern: p))
@@ -29,7 +31,10 @@ enum OwnProcessIfunc {
                 && offset < $0.virtualAddress &+ $0.memorySize
         }
         guard inText else { return nil }
-        return (owner.liveAddress(offset), "IFUNC, resolved as in the target: xsplice maps the same \(owner.soname) file with the same tunables")
+        return (
+            owner.liveAddress(offset),
+            "IFUNC, resolved as in the target: xsplice maps the same \(owner.soname) file with the same tunables"
+        )
     }
 
     private static func sameFile(_ a: String, _ b: String) -> Bool {

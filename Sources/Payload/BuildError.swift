@@ -34,22 +34,29 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .functionNotInBinary(f, bin):
-            return "function \(f) is not defined in \(bin); check the name, or that the binary is the build you want to patch (not stripped)"
+            return
+                "function \(f) is not defined in \(bin); check the name, or that the binary is the build you want to patch (not stripped)"
         case let .functionNotInObject(f, obj):
-            return "function \(f) is not defined in \(obj); the object must contain the replacement, compiled with -ffunction-sections"
+            return
+                "function \(f) is not defined in \(obj); the object must contain the replacement, compiled with -ffunction-sections"
         case let .ambiguous(f, c):
-            return "several functions are named \(f): \(c.joined(separator: ", ")); name one as FILE:NAME or NAME@0xADDRESS"
+            return
+                "several functions are named \(f): \(c.joined(separator: ", ")); name one as FILE:NAME or NAME@0xADDRESS"
         case let .tooShort(f, size, minimum):
-            return "function \(f) is \(size) bytes; xsplice needs at least \(minimum) to write its jump; patch its caller instead"
+            return
+                "function \(f) is \(size) bytes; xsplice needs at least \(minimum) to write its jump; patch its caller instead"
         case let .tooLarge(f, size, maximum):
             return "function \(f) is \(size) bytes by its symbol, more than the \(maximum) a payload carries; "
                 + "check that the binary is not damaged"
         case let .notInOwnSection(f, s):
-            return "replacement \(f) lives in section \(s), not in its own .text.\(f); compile the object with -ffunction-sections"
+            return
+                "replacement \(f) lives in section \(s), not in its own .text.\(f); compile the object with -ffunction-sections"
         case let .unsupportedRelocation(t, s, o):
-            return "relocation type \(t) in \(s) at offset 0x\(String(o, radix: 16)) cannot be carried in a payload (supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX, GOTTPOFF, TPOFF32); compile without it (e.g. -mcmodel=small)"
+            return
+                "relocation type \(t) in \(s) at offset 0x\(String(o, radix: 16)) cannot be carried in a payload (supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX, GOTTPOFF, TPOFF32); compile without it (e.g. -mcmodel=small)"
         case let .writableData(sym, s):
-            return "the new code references writable data \(sym) defined in the object (section \(s)); new globals cannot be added by a live patch: declare the program's variable extern instead"
+            return
+                "the new code references writable data \(sym) defined in the object (section \(s)); new globals cannot be added by a live patch: declare the program's variable extern instead"
         case let .badSymbolReference(s, o, why):
             return "relocation at \(s)+0x\(String(o, radix: 16)): \(why)"
         case let .noFunctions(obj):
@@ -76,7 +83,8 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path) is not an executable or a shared library "
                 + "(use --binary for the program and --object for the replacement)"
         case let .baseFromAnotherBuild(base, f, expected, found):
-            return "--on-top-of \(base): it expects different old bytes for \(f) (\(expected), this binary has \(found)); "
+            return
+                "--on-top-of \(base): it expects different old bytes for \(f) (\(expected), this binary has \(found)); "
                 + "it was built against another build"
         case let .noSuchObjectSection(i): return "the object references section #\(i), which does not exist"
         case let .objectSectionTooLarge(s, size):
@@ -86,7 +94,8 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .cannotBind(ref, user, why):
             return "cannot bind \(ref), used by \(user): \(why)"
         case let .newVariable(sym, sec, user):
-            return "\(user) references writable data \(sym) (section \(sec)) that the running build does not have; new variables cannot be added by a live patch: keep the variable's name (and size), or declare the program's variable extern"
+            return
+                "\(user) references writable data \(sym) (section \(sec)) that the running build does not have; new variables cannot be added by a live patch: keep the variable's name (and size), or declare the program's variable extern"
         case let .notInExecutableSegment(f):
             return "function \(f) does not lie in an executable, file-backed segment of the binary"
         }

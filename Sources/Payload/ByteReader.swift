@@ -24,10 +24,16 @@ struct ByteReader {
     }
 
     mutating func u8(_ f: @autoclosure () -> String) throws(PayloadError) -> UInt8 { try take(1, f()).first ?? 0 }
-    mutating func u16(_ f: @autoclosure () -> String) throws(PayloadError) -> UInt16 { UInt16(truncatingIfNeeded: try int(2, f())) }
-    mutating func u32(_ f: @autoclosure () -> String) throws(PayloadError) -> UInt32 { UInt32(truncatingIfNeeded: try int(4, f())) }
+    mutating func u16(_ f: @autoclosure () -> String) throws(PayloadError) -> UInt16 {
+        UInt16(truncatingIfNeeded: try int(2, f()))
+    }
+    mutating func u32(_ f: @autoclosure () -> String) throws(PayloadError) -> UInt32 {
+        UInt32(truncatingIfNeeded: try int(4, f()))
+    }
     mutating func u64(_ f: @autoclosure () -> String) throws(PayloadError) -> UInt64 { try int(8, f()) }
-    mutating func i64(_ f: @autoclosure () -> String) throws(PayloadError) -> Int64 { Int64(bitPattern: try int(8, f())) }
+    mutating func i64(_ f: @autoclosure () -> String) throws(PayloadError) -> Int64 {
+        Int64(bitPattern: try int(8, f()))
+    }
 
     /// A u32 count, checked against a limit and against what could still
     /// fit in the file (each element needs at least `minElement` bytes).
@@ -45,7 +51,9 @@ struct ByteReader {
         return Array(try take(n, f()))
     }
 
-    mutating func string(_ f: @autoclosure () -> String, limit: Int = PayloadLimits.maxString) throws(PayloadError) -> String {
+    mutating func string(
+        _ f: @autoclosure () -> String, limit: Int = PayloadLimits.maxString
+    ) throws(PayloadError) -> String {
         let raw = try blob(f(), limit: limit)
         guard let s = String(validating: raw, as: UTF8.self) else {
             throw .invalid(field: f(), reason: "not valid UTF-8")

@@ -16,7 +16,9 @@ public enum KeyFileError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case let .unreadable(path, reason): return "cannot read key file \(path): \(reason)"
         case let .malformed(path, e): return "key file \(path): \(e)"
-        case let .exists(path): return "\(path) already exists; keygen never overwrites a key, choose another --out prefix or remove the file"
+        case let .exists(path):
+            return
+                "\(path) already exists; keygen never overwrites a key, choose another --out prefix or remove the file"
         case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
         }
     }
@@ -30,7 +32,9 @@ public enum KeyFile {
     public static func loadPublic(path: String) throws(KeyFileError) -> Ed25519.PublicKey {
         let bytes = try read(path)
         if String(decoding: bytes.prefix(64), as: UTF8.self).contains("PRIVATE KEY") {
-            throw .unreadable(path: path, reason: "this is a private key; pass the public .pub file (never copy a .key to a target host)")
+            throw .unreadable(
+                path: path,
+                reason: "this is a private key; pass the public .pub file (never copy a .key to a target host)")
         }
         do { return try Ed25519.PublicKey(pem: bytes) } catch { throw .malformed(path: path, error) }
     }
@@ -62,9 +66,13 @@ public enum KeyFile {
         do { attrs = try FileManager.default.attributesOfItem(atPath: path) } catch {
             throw .unreadable(path: path, reason: "no such file or not accessible")
         }
-        if attrs[.type] as? FileAttributeType == .typeDirectory { throw .unreadable(path: path, reason: "it is a directory") }
+        if attrs[.type] as? FileAttributeType == .typeDirectory {
+            throw .unreadable(path: path, reason: "it is a directory")
+        }
         if let size = attrs[.size] as? NSNumber, size.intValue > maxSize {
-            throw .unreadable(path: path, reason: "\(size.intValue) bytes, more than a PEM key can be (\(maxSize)); pass a .pub or .key file")
+            throw .unreadable(
+                path: path,
+                reason: "\(size.intValue) bytes, more than a PEM key can be (\(maxSize)); pass a .pub or .key file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .unreadable(path: path, reason: "read failed (permissions?)")

@@ -9,7 +9,8 @@ public struct PayloadBuilder {
         public var functions: [FunctionSpec]
         public var onTopOf: [PayloadFile]
         public var alsoVirgin: Bool
-        public init(name: String, functions: [FunctionSpec] = [], onTopOf: [PayloadFile] = [], alsoVirgin: Bool = false) {
+        public init(name: String, functions: [FunctionSpec] = [], onTopOf: [PayloadFile] = [], alsoVirgin: Bool = false)
+        {
             self.name = name
             self.functions = functions
             self.onTopOf = onTopOf

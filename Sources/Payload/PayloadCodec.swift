@@ -155,7 +155,8 @@ public enum PayloadCodec {
         var out: [TrailerRecord] = []
         while r.remaining > 0 {
             guard out.count < PayloadLimits.maxTrailerRecords else {
-                throw .tooLarge(field: "trailer records", limit: PayloadLimits.maxTrailerRecords, found: UInt64(out.count + 1))
+                throw .tooLarge(
+                    field: "trailer records", limit: PayloadLimits.maxTrailerRecords, found: UInt64(out.count + 1))
             }
             let tag = try r.u8("trailer tag")
             let data = try r.blob("trailer record", limit: 1 << 16)
@@ -185,7 +186,8 @@ public enum PayloadCodec {
             }
             let align = try r.u32("\(f()).alignment")
             let data = try r.blob("\(f()).bytes", limit: PayloadLimits.maxSectionSize)
-            let nRel = try r.count("\(f()).relocation count", limit: PayloadLimits.maxRelocationsPerSection, minElement: 25)
+            let nRel = try r.count(
+                "\(f()).relocation count", limit: PayloadLimits.maxRelocationsPerSection, minElement: 25)
             var rels: [PayloadRelocation] = []
             rels.reserveCapacity(nRel)
             for j in 0..<nRel {
@@ -193,7 +195,8 @@ public enum PayloadCodec {
                 let off = try r.u64("\(rf()).offset")
                 let typeRaw = try r.u32("\(rf()).type")
                 guard let type = RelocationType(rawValue: typeRaw) else {
-                    throw .invalid(field: "\(rf()).type", reason: "relocation type \(typeRaw) is not one xsplice can apply")
+                    throw .invalid(
+                        field: "\(rf()).type", reason: "relocation type \(typeRaw) is not one xsplice can apply")
                 }
                 let addend = try r.i64("\(rf()).addend")
                 let tk = try r.u8("\(rf()).target kind")
@@ -252,7 +255,8 @@ public enum PayloadCodec {
                     let id = Array(try r.take(Digest.byteCount, "\(f()).pre-state[\(k)].payload id"))
                     states.append(.applied(digest(id)))
                 default:
-                    throw .invalid(field: "\(f()).pre-state[\(k)]", reason: "expected 0 (virgin) or 1 (applied), found \(kind)")
+                    throw .invalid(
+                        field: "\(f()).pre-state[\(k)]", reason: "expected 0 (virgin) or 1 (applied), found \(kind)")
                 }
             }
             let repl = try r.u32("\(f()).replacement section")

@@ -20,7 +20,9 @@ public struct PayloadSignature: Sendable, Equatable {
         guard record.tag == PayloadSignature.tag, record.bytes.count == PayloadSignature.recordSize,
               let id = Digest(exactly: Array(record.bytes[0..<Digest.byteCount])) else {
             throw .invalid(field: "trailer[\(index)] (signature record)",
-                           reason: "expected \(PayloadSignature.recordSize) bytes (32-byte key ID, 64-byte Ed25519 signature), found \(record.bytes.count); the signature is corrupt, sign the payload again")
+                reason:
+                    "expected \(PayloadSignature.recordSize) bytes (32-byte key ID, 64-byte Ed25519 signature), found \(record.bytes.count); the signature is corrupt, sign the payload again"
+            )
         }
         keyID = id
         signature = Array(record.bytes[Digest.byteCount...])
@@ -41,7 +43,9 @@ public struct PayloadSignature: Sendable, Equatable {
             let s = try PayloadSignature(record: r, index: i)
             guard seen.insert(s.keyID).inserted else {
                 throw .invalid(field: "trailer[\(i)] (signature record)",
-                               reason: "a second signature by key \(s.keyID.shortHex); a payload carries at most one signature per key")
+                    reason:
+                        "a second signature by key \(s.keyID.shortHex); a payload carries at most one signature per key"
+                )
             }
         }
     }
@@ -71,7 +75,8 @@ extension PayloadFile {
             records[i] = sig.record
         } else {
             guard records.count < PayloadLimits.maxTrailerRecords else {
-                throw PayloadError.tooLarge(field: "trailer records", limit: PayloadLimits.maxTrailerRecords, found: UInt64(records.count + 1))
+                throw PayloadError.tooLarge(
+                    field: "trailer records", limit: PayloadLimits.maxTrailerRecords, found: UInt64(records.count + 1))
             }
             records.append(sig.record)
         }

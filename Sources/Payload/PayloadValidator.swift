@@ -12,19 +12,26 @@ public enum PayloadValidator {
         for (i, s) in p.sections.enumerated() {
             func f() -> String { "section[\(i)]" }
             try checkName(s.name, field: "\(f()).name")
-            guard s.alignment >= 1, s.alignment <= PayloadLimits.maxAlignment, s.alignment & (s.alignment - 1) == 0 else {
-                throw .invalid(field: "\(f()).alignment", reason: "must be a power of two up to \(PayloadLimits.maxAlignment), found \(s.alignment)")
+            guard s.alignment >= 1, s.alignment <= PayloadLimits.maxAlignment, s.alignment & (s.alignment - 1) == 0
+            else {
+                throw .invalid(
+                    field: "\(f()).alignment",
+                    reason: "must be a power of two up to \(PayloadLimits.maxAlignment), found \(s.alignment)")
             }
             for (j, r) in s.relocations.enumerated() {
                 func rf() -> String { "\(f()).relocation[\(j)]" }
                 let (end, overflow) = r.offset.addingReportingOverflow(UInt64(r.type.width))
                 guard !overflow, end <= UInt64(s.bytes.count) else {
-                    throw .invalid(field: "\(rf()).offset", reason: "\(r.type) at offset \(r.offset) writes outside the \(s.bytes.count)-byte section")
+                    throw .invalid(
+                        field: "\(rf()).offset",
+                        reason: "\(r.type) at offset \(r.offset) writes outside the \(s.bytes.count)-byte section")
                 }
                 switch r.target {
                 case let .section(t):
                     guard Int(t) < p.sections.count else {
-                        throw .invalid(field: "\(rf()).target", reason: "section #\(t) does not exist (payload has \(p.sections.count))")
+                        throw .invalid(
+                            field: "\(rf()).target",
+                            reason: "section #\(t) does not exist (payload has \(p.sections.count))")
                     }
                 case let .symbol(name, file), let .internal(name, file, _):
                     try checkName(name, field: "\(rf()).symbol")
@@ -62,19 +69,26 @@ public enum PayloadValidator {
                     + "the jump xsplice writes needs \(Trampoline.minimumSize(of: fn.oldBytes))")
             }
             let actual: Digest
-            do { actual = try SHA256.hash(fn.oldBytes) } catch { throw .invalid(field: "\(f()).old sha256", reason: "\(error)") }
+            do { actual = try SHA256.hash(fn.oldBytes) } catch {
+                throw .invalid(field: "\(f()).old sha256", reason: "\(error)")
+            }
             guard actual == fn.oldHash else {
-                throw .invalid(field: "\(f()).old sha256", reason: "recorded \(fn.oldHash.shortHex) but the old bytes hash to \(actual.shortHex)")
+                throw .invalid(
+                    field: "\(f()).old sha256",
+                    reason: "recorded \(fn.oldHash.shortHex) but the old bytes hash to \(actual.shortHex)")
             }
             guard !fn.accepts.isEmpty else {
-                throw .invalid(field: "\(f()).pre-states", reason: "no accepted pre-state; the function could never be patched")
+                throw .invalid(
+                    field: "\(f()).pre-states", reason: "no accepted pre-state; the function could never be patched")
             }
             guard zip(fn.accepts, fn.accepts.dropFirst()).allSatisfy({ $0 < $1 }) else {
                 throw .invalid(field: "\(f()).pre-states", reason: "must be sorted and without repeats")
             }
             guard Int(fn.replacementSection) < p.sections.count,
                   p.sections[Int(fn.replacementSection)].kind == .code else {
-                throw .invalid(field: "\(f()).replacement section", reason: "section #\(fn.replacementSection) is not a code section of this payload")
+                throw .invalid(
+                    field: "\(f()).replacement section",
+                    reason: "section #\(fn.replacementSection) is not a code section of this payload")
             }
             guard !p.sections[Int(fn.replacementSection)].bytes.isEmpty else {
                 throw .invalid(field: "\(f()).replacement section", reason: "the replacement code is empty")
@@ -86,7 +100,8 @@ public enum PayloadValidator {
     static func checkName(_ s: String, field: @autoclosure () -> String) throws(PayloadError) {
         guard !s.isEmpty else { throw .invalid(field: field(), reason: "empty") }
         for u in s.unicodeScalars where u.value < 0x20 || u.value == 0x7f {
-            throw .invalid(field: field(), reason: "contains control character U+\(String(u.value, radix: 16, uppercase: true))")
+            throw .invalid(
+                field: field(), reason: "contains control character U+\(String(u.value, radix: 16, uppercase: true))")
         }
     }
 }

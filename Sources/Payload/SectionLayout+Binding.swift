@@ -21,12 +21,14 @@ extension SectionLayout {
         if !sym.isDefined { return try bindUndefined(sym.name, addend: addend, at: place) }
         guard sym.sectionIndex < 0xff00 else {
             throw BuildError.cannotBind(reference: sym.name, user: place.user,
-                                        reason: "it is an absolute or common symbol (section index 0x\(String(sym.sectionIndex, radix: 16))), which has no place in the module; compile with -fno-common")
+                reason:
+                    "it is an absolute or common symbol (section index 0x\(String(sym.sectionIndex, radix: 16))), which has no place in the module; compile with -fno-common"
+            )
         }
         let idx = Int(sym.sectionIndex)
         guard idx > 0, idx < object.sections.count else {
             throw BuildError.badSymbolReference(section: place.section.name, offset: place.offset,
-                                                reason: "symbol \(sym.name) names section #\(idx), which does not exist")
+                reason: "symbol \(sym.name) names section #\(idx), which does not exist")
         }
         let target = object.sections[idx]
         let isSection = sym.type == Symbol.typeSection
@@ -87,18 +89,23 @@ extension SectionLayout {
         var chosen: (def: Symbol, addend: Int64)?
         for s in named {
             guard let def = binaryDefinition(like: s) else {
-                let section = Int(s.sectionIndex) < object.sections.count ? object.sections[Int(s.sectionIndex)].name : "?"
+                let section =
+                    Int(s.sectionIndex) < object.sections.count ? object.sections[Int(s.sectionIndex)].name : "?"
                 throw BuildError.newVariable(symbol: s.name, section: section, user: place.user)
             }
             if s.type == Symbol.typeObject, def.size != s.size {
                 throw BuildError.cannotBind(reference: s.name, user: place.user,
-                                            reason: "the variable is \(s.size) bytes in the fix but \(def.size) in the running build; a live patch cannot change the layout of existing data")
+                    reason:
+                        "the variable is \(s.size) bytes in the fix but \(def.size) in the running build; a live patch cannot change the layout of existing data"
+                )
             }
             let rel = sectionRelative ? addend &- Int64(bitPattern: s.value) : addend
             let absolute = def.value &+ UInt64(bitPattern: rel)
             if let c = chosen, c.def.value &+ UInt64(bitPattern: c.addend) != absolute {
                 throw BuildError.cannotBind(reference: "\(place.section.name)+\(addend)", user: place.user,
-                                            reason: "it may mean \(c.def.name) or \(s.name), which the fix lays out differently from the running build; keep the order of the file's variables")
+                    reason:
+                        "it may mean \(c.def.name) or \(s.name), which the fix lays out differently from the running build; keep the order of the file's variables"
+                )
             }
             if chosen == nil { chosen = (def, rel) }
         }
@@ -113,7 +120,8 @@ extension SectionLayout {
     private func bindUndefined(_ name: String, addend: Int64, at place: Place) throws -> (RelocationTarget, Int64) {
         let defs = definitions(named: name)
         if let g = defs.first(where: { $0.binding != Symbol.bindLocal }) {
-            if isLibrary, g.visibility == 0, binary.dynamicSymbols.contains(where: { $0.name == name && $0.isDefined }) {
+            if isLibrary, g.visibility == 0, binary.dynamicSymbols.contains(where: { $0.name == name && $0.isDefined })
+            {
                 return (.symbol(name: name, file: ""), addend)
             }
             return (.internal(name: name, file: "", address: g.value), addend)
@@ -144,7 +152,9 @@ extension SectionLayout {
         }
         guard !hits.isEmpty else {
             throw BuildError.cannotBind(reference: "\(section.name)+\(addend)", user: place.user,
-                                        reason: "no function or variable of the object lies at that offset, so it cannot be matched with the running build")
+                reason:
+                    "no function or variable of the object lies at that offset, so it cannot be matched with the running build"
+            )
         }
         return hits
     }
@@ -193,7 +203,8 @@ extension SectionLayout {
             let delta = c.value &- s.value
             return mates.allSatisfy { m in
                 definitions(named: m.name).contains {
-                    $0.binding == Symbol.bindLocal && $0.file == c.file && $0.value &- m.value == delta && $0.size == m.size
+                    $0.binding == Symbol.bindLocal && $0.file == c.file && $0.value &- m.value == delta
+                        && $0.size == m.size
                 }
             }
         }
@@ -215,7 +226,9 @@ extension SectionLayout {
         let patchedFiles = Set(patched.compactMap { $0.binding == Symbol.bindLocal ? $0.file : nil })
         let preferred = files.intersection(patchedFiles)
         if preferred.count == 1, let f = preferred.first, let d = defs.first(where: { $0.file == f }) { return d }
-        throw BuildError.ambiguous(name, candidates: defs.map { "\($0.file ?? "?"):\(name)@0x\(String($0.value, radix: 16))" }
+        throw BuildError.ambiguous(
+            name,
+            candidates: defs.map { "\($0.file ?? "?"):\(name)@0x\(String($0.value, radix: 16))" }
                                    + (user.isEmpty ? [] : ["(used by \(user))"]))
     }
 }

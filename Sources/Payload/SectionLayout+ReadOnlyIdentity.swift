@@ -20,7 +20,9 @@ extension SectionLayout {
         if existing.isEmpty { return nil }
         guard existing.count == candidates.count else {
             throw BuildError.cannotBind(reference: "\(section.name)+\(addend)", user: place.user,
-                                        reason: "it may mean \(existing.map(\.name).joined(separator: ", ")) of the running build or the new \(candidates.filter { binaryDefinition(like: $0) == nil }.map(\.name).joined(separator: ", ")); reference the object by name (compile with -fdata-sections)")
+                reason:
+                    "it may mean \(existing.map(\.name).joined(separator: ", ")) of the running build or the new \(candidates.filter { binaryDefinition(like: $0) == nil }.map(\.name).joined(separator: ", ")); reference the object by name (compile with -fdata-sections)"
+            )
         }
         for s in existing where !carriesRelocations(s) {
             try checkInitialiser(s, section: section, user: place.user)
@@ -51,7 +53,9 @@ extension SectionLayout {
         guard let def = binaryDefinition(like: s) else { return }
         guard def.size == s.size else {
             throw BuildError.cannotBind(reference: s.name, user: user,
-                                        reason: "the read-only object is \(s.size) bytes in the fix but \(def.size) in the running build; a live patch cannot change existing data (give the fix a new object under a new name)")
+                reason:
+                    "the read-only object is \(s.size) bytes in the fix but \(def.size) in the running build; a live patch cannot change existing data (give the fix a new object under a new name)"
+            )
         }
         guard section.type != Section.nobits, let count = Int(exactly: s.size),
               let data = try? object.sectionData(section),
@@ -60,7 +64,9 @@ extension SectionLayout {
         let new = Array(data[(data.startIndex + lo)..<(data.startIndex + lo + count)])
         if let at = old.indices.first(where: { old[$0] != new[$0] }) {
             throw BuildError.cannotBind(reference: s.name, user: user,
-                                        reason: "the fix changes the initialiser of this existing read-only object (first at byte \(at)), but code and pointers of the running build use the old object; a live patch cannot change existing data (give the fix a new object under a new name)")
+                reason:
+                    "the fix changes the initialiser of this existing read-only object (first at byte \(at)), but code and pointers of the running build use the old object; a live patch cannot change existing data (give the fix a new object under a new name)"
+            )
         }
     }
 

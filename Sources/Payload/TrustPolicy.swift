@@ -23,14 +23,17 @@ public struct TrustPolicy: Sendable {
     /// that cannot be listed, or any `.pub` in it that cannot be read as an
     /// Ed25519 public key, is an error naming it, never silently skipped
     /// (that would quietly weaken the policy).
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeyFileError) -> TrustPolicy {
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(KeyFileError) -> TrustPolicy {
         let dir = directory(environment: environment)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else {
             return TrustPolicy(directory: dir, keys: [])
         }
         guard isDir.boolValue else {
-            throw .unreadable(path: dir, reason: "the trust directory is not a directory; make it one holding *.pub files")
+            throw .unreadable(
+                path: dir, reason: "the trust directory is not a directory; make it one holding *.pub files")
         }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: dir) } catch {

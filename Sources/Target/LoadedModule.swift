@@ -43,7 +43,9 @@ public struct LoadedModule: Sendable {
             let distinct = Set(locals.map(\.value))
             return distinct.count == 1 ? locals.first : nil
         }
-        return defs.first { $0.binding == Symbol.bindLocal && ($0.file == file || ($0.file?.hasSuffix("/" + file) ?? false)) }
+        return defs.first {
+            $0.binding == Symbol.bindLocal && ($0.file == file || ($0.file?.hasSuffix("/" + file) ?? false))
+        }
     }
 
     /// An exported definition, for references that leave the patched module.

@@ -97,7 +97,9 @@ public enum MemoryMap {
     }
 
     /// Free gaps between mappings, for placing code near a module.
-    public static func gaps(_ maps: [MapEntry], floor: UInt64 = 0x10000, ceiling: UInt64 = 0x7fff_ffff_f000) -> [Range<UInt64>] {
+    public static func gaps(
+        _ maps: [MapEntry], floor: UInt64 = 0x10000, ceiling: UInt64 = 0x7fff_ffff_f000
+    ) -> [Range<UInt64>] {
         let sorted = maps.sorted { $0.start < $1.start }
         var out: [Range<UInt64>] = []
         var cursor = floor

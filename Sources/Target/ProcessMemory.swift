@@ -15,7 +15,8 @@ public final class ProcessMemory: WritableMemory, @unchecked Sendable {
             let e = errno
             if e == ENOENT || e == ESRCH { throw TargetError.noSuchProcess(pid) }
             if e == EACCES || e == EPERM { throw TargetError.permission(pid: pid, what: "open the memory of") }
-            throw TargetError.io(what: "open /proc/\(pid)/mem for", address: 0, count: 0, reason: String(cString: strerror(e)))
+            throw TargetError.io(
+                what: "open /proc/\(pid)/mem for", address: 0, count: 0, reason: String(cString: strerror(e)))
         }
         fd = f
     }
@@ -24,7 +25,9 @@ public final class ProcessMemory: WritableMemory, @unchecked Sendable {
 
     public func read(_ address: UInt64, count: Int) throws -> [UInt8] {
         guard count > 0 else { return [] }
-        guard count <= 1 << 30 else { throw TargetError.io(what: "read", address: address, count: count, reason: "too large") }
+        guard count <= 1 << 30 else {
+            throw TargetError.io(what: "read", address: address, count: count, reason: "too large")
+        }
         var buf = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
@@ -45,7 +48,9 @@ public final class ProcessMemory: WritableMemory, @unchecked Sendable {
     /// kernel refuses (for example a page it will not read that way).
     public func readMany(_ ranges: [(address: UInt64, count: Int)]) throws -> [[UInt8]] {
         let total = ranges.reduce(0) { $0 + $1.count }
-        guard total > 0, total <= 1 << 30, ranges.allSatisfy({ $0.count >= 0 }) else { return try ranges.map { try read($0.address, count: $0.count) } }
+        guard total > 0, total <= 1 << 30, ranges.allSatisfy({ $0.count >= 0 }) else {
+            return try ranges.map { try read($0.address, count: $0.count) }
+        }
         var buf = [UInt8](repeating: 0, count: total)
         let addrs = ranges.map(\.address)
         let lens = ranges.map { UInt64($0.count) }

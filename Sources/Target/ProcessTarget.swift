@@ -113,7 +113,8 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
             throw TargetError.binaryReplaced(path: c.first.path)
         }
         let bias = c.first.start &- (low.virtualAddress & ~0xfff)
-        let m = LoadedModule(path: c.first.path, isMain: c.isMain, bias: bias, elf: elf, start: c.first.start, end: c.end)
+        let m = LoadedModule(
+            path: c.first.path, isMain: c.isMain, bias: bias, elf: elf, start: c.first.start, end: c.end)
         moduleCache[c.first.start] = m
         return m
     }

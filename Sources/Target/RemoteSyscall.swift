@@ -75,8 +75,12 @@ public struct RemoteSyscaller: SyscallPort {
     }
 
     // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-    public func mmap(address: UInt64, length: UInt64, prot: Int32, flags: Int32, fd: Int64, offset: UInt64) throws -> UInt64 {
-        UInt64(bitPattern: try call("mmap", 9, [address, length, UInt64(prot), UInt64(flags), UInt64(bitPattern: fd), offset]))
+    public func mmap(
+        address: UInt64, length: UInt64, prot: Int32, flags: Int32, fd: Int64, offset: UInt64
+    ) throws -> UInt64 {
+        UInt64(
+            bitPattern: try call(
+                "mmap", 9, [address, length, UInt64(prot), UInt64(flags), UInt64(bitPattern: fd), offset]))
     }
 
     public func munmap(address: UInt64, length: UInt64) throws {

@@ -36,9 +36,13 @@ struct SeccompPolicy {
                                               + "\(String(cString: strerror(errno))); reading it needs CAP_SYS_ADMIN)")
             }
             var raw = [UInt8](repeating: 0, count: count * 8)
-            let got = raw.withUnsafeMutableBytes { xs_ptrace(0x420c, tid, UInt(index), UInt(bitPattern: $0.baseAddress)) }
+            let got = raw.withUnsafeMutableBytes {
+                xs_ptrace(0x420c, tid, UInt(index), UInt(bitPattern: $0.baseAddress))
+            }
             guard got == count else {
-                throw TargetError.seccomp(pid: pid, tid: tid, call: "any call", outcome: "possibly deny a call (its filter changed while read)")
+                throw TargetError.seccomp(
+                    pid: pid, tid: tid, call: "any call",
+                    outcome: "possibly deny a call (its filter changed while read)")
             }
             found.append(BPF.decode(raw))
         }
@@ -50,7 +54,7 @@ struct SeccompPolicy {
     func check(_ calls: [Call], ip: UInt64) throws {
         if mode == 1 {
             throw TargetError.seccomp(pid: pid, tid: tid, call: calls.first?.name ?? "any call",
-                                      outcome: "kill the process (strict mode allows only read, write, exit and sigreturn)")
+                outcome: "kill the process (strict mode allows only read, write, exit and sigreturn)")
         }
         for call in calls {
             var data = [UInt8]()
@@ -60,7 +64,8 @@ struct SeccompPolicy {
             for f in filters {
                 let action: UInt32
                 do { action = try BPF.run(f, data: data) } catch {
-                    throw TargetError.seccomp(pid: pid, tid: tid, call: call.name, outcome: "possibly deny it (\(error))")
+                    throw TargetError.seccomp(
+                        pid: pid, tid: tid, call: call.name, outcome: "possibly deny it (\(error))")
                 }
                 if let outcome = Self.outcome(action) {
                     throw TargetError.seccomp(pid: pid, tid: tid, call: call.name, outcome: outcome)
@@ -80,7 +85,8 @@ struct SeccompPolicy {
         case 0x8000_0000: return "kill the process"
         case 0x0000_0000: return "kill the thread"
         case 0x0003_0000: return "send SIGSYS"
-        case 0x0005_0000: return "fail with errno \(action & 0xffff) (\(String(cString: strerror(Int32(action & 0xffff)))))"
+        case 0x0005_0000:
+            return "fail with errno \(action & 0xffff) (\(String(cString: strerror(Int32(action & 0xffff)))))"
         case 0x7fc0_0000: return "hand it to a user-space supervisor"
         case 0x7ff0_0000: return "hand it to a tracer (ENOSYS without one)"
         default: return "return the unknown action 0x\(String(action, radix: 16))"
@@ -106,7 +112,7 @@ enum BPF {
     static func decode(_ raw: [UInt8]) -> [Instruction] {
         stride(from: 0, to: raw.count - 7, by: 8).map { o in
             Instruction(code: UInt16(raw[o]) | UInt16(raw[o + 1]) << 8, jt: raw[o + 2], jf: raw[o + 3],
-                        k: UInt32(raw[o + 4]) | UInt32(raw[o + 5]) << 8 | UInt32(raw[o + 6]) << 16 | UInt32(raw[o + 7]) << 24)
+                k: UInt32(raw[o + 4]) | UInt32(raw[o + 5]) << 8 | UInt32(raw[o + 6]) << 16 | UInt32(raw[o + 7]) << 24)
         }
     }
 
@@ -128,8 +134,12 @@ enum BPF {
                 case 0x00: v = i.k  // IMM
                 case 0x20:  // ABS, 32-bit words only
                     let o = Int(i.k)
-                    guard i.code & 0x18 == 0, o % 4 == 0, o + 4 <= data.count else { throw Unsupported(what: "load at \(o)") }
-                    v = UInt32(data[o]) | UInt32(data[o + 1]) << 8 | UInt32(data[o + 2]) << 16 | UInt32(data[o + 3]) << 24
+                    guard i.code & 0x18 == 0, o % 4 == 0, o + 4 <= data.count else {
+                        throw Unsupported(what: "load at \(o)")
+                    }
+                    v =
+                        UInt32(data[o]) | UInt32(data[o + 1]) << 8 | UInt32(data[o + 2]) << 16 | UInt32(data[o + 3])
+                        << 24
                 case 0x60:  // MEM
                     guard i.k < 16 else { throw Unsupported(what: "scratch slot \(i.k)") }
                     v = mem[Int(i.k)]

@@ -31,7 +31,8 @@ extension StoppedWorld {
             guard xs_ptrace(24 /* PTRACE_SYSCALL */, tid, 0, 0) == 0 else {
                 throw TargetError.ptrace(op: "SYSCALL", tid: tid, errno: errno)
             }
-            let status = try waitStop(tid, deadline: deadline, began: began, what: "a remote system call in thread \(tid)")
+            let status = try waitStop(
+                tid, deadline: deadline, began: began, what: "a remote system call in thread \(tid)")
             let sig = xs_wstopsig(status)
             if xs_ptrace_event(status) == 0 && sig == SIGTRAP | 0x80 {
                 if entered { return }
@@ -56,7 +57,8 @@ extension StoppedWorld {
         let began = Clock.nowMicros()
         guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }
         while true {
-            let status = try waitStop(tid, deadline: deadline, began: began, what: "thread \(tid) to stop after a remote call")
+            let status = try waitStop(
+                tid, deadline: deadline, began: began, what: "thread \(tid) to stop after a remote call")
             if xs_ptrace_event(status) == XS_PTRACE_EVENT_STOP { return }
             let sig = xs_wstopsig(status)
             if xs_ptrace_event(status) == 0 && sig != SIGSTOP && sig & 0x7f != SIGTRAP && pendingSignals[tid] == nil {
@@ -95,7 +97,9 @@ extension StoppedWorld {
         pendingSignals[tid] = sig
         movedOn.remove(tid)
         var info = [UInt8](repeating: 0, count: 128)
-        let r = info.withUnsafeMutableBytes { xs_ptrace(0x4202 /* GETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+        let r = info.withUnsafeMutableBytes {
+            xs_ptrace(0x4202 /* GETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress))
+        }
         if r == 0 { heldInfo[tid] = info }
     }
 
@@ -106,7 +110,8 @@ extension StoppedWorld {
     func requeue(_ sig: Int32, tid: Int32) -> Int32 {
         guard xs_tgkill(pid, tid, sig) == 0, xs_cont(tid, 0) == 0 else { return 0 }
         let deadline = Clock.nowMicros() + 1_000_000
-        while let status = try? waitStop(tid, deadline: deadline, began: Clock.nowMicros(), what: "a re-queued signal") {
+        while let status = try? waitStop(tid, deadline: deadline, began: Clock.nowMicros(), what: "a re-queued signal")
+        {
             let s = xs_wstopsig(status)
             if xs_ptrace_event(status) == 0 && s != SIGSTOP && s != SIGTRAP {
                 // Another signal first: deliver that one with its own siginfo;

@@ -115,7 +115,9 @@ public final class StoppedWorld: ThreadStop {
             }
             try waitForStops(&waiting, deadline: deadline)
             if !fresh || only != nil { break }
-            guard rounds < 1000 else { throw TargetError.timeout(what: "threads to stop being created", seconds: waitedSeconds) }
+            guard rounds < 1000 else {
+                throw TargetError.timeout(what: "threads to stop being created", seconds: waitedSeconds)
+            }
         }
         guard !threads.isEmpty else { throw TargetError.exited(pid: pid, detail: "no thread could be stopped") }
     }
@@ -209,7 +211,9 @@ public final class StoppedWorld: ThreadStop {
             // Give the kernel the signal's own siginfo back, or it would
             // deliver a bare SI_USER signal instead.
             if sig != 0, var info = heldInfo[tid] {
-                _ = info.withUnsafeMutableBytes { xs_ptrace(0x4203 /* SETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+                _ = info.withUnsafeMutableBytes {
+                    xs_ptrace(0x4203 /* SETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress))
+                }
             }
             _ = xs_detach(tid, sig)
         }

@@ -12,7 +12,9 @@ enum SyscallSite {
     /// A thread stopped inside a system call sits just past the instruction
     /// that made it (the kernel's orig_rax says it is in one); otherwise the
     /// instruction inside libc's syscall(3), found by its exact sequence.
-    static func find(_ regs: user_regs_struct, memory: any Memory, modules: () throws -> [LoadedModule]) throws -> UInt64 {
+    static func find(
+        _ regs: user_regs_struct, memory: any Memory, modules: () throws -> [LoadedModule]
+    ) throws -> UInt64 {
         if Int64(bitPattern: regs.orig_rax) >= 0, regs.rip >= 2,
            (try? memory.read(regs.rip - 2, count: 2)) == instruction {
             return regs.rip - 2
@@ -23,7 +25,8 @@ enum SyscallSite {
             }
             let start = m.liveAddress(s.value)
             let body = try memory.read(start, count: Int(s.size))
-            for i in 0...(body.count - libcSequence.count) where Array(body[i..<(i + libcSequence.count)]) == libcSequence {
+            for i in 0...(body.count - libcSequence.count)
+            where Array(body[i..<(i + libcSequence.count)]) == libcSequence {
                 return start + UInt64(i)
             }
         }

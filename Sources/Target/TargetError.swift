@@ -28,7 +28,8 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .noSuchProcess(pid):
             return "no process with PID \(pid); check the PID (it may have exited)"
         case let .permission(pid, what):
-            return "not permitted to \(what) process \(pid); run as root or as the process owner, and check /proc/sys/kernel/yama/ptrace_scope"
+            return
+                "not permitted to \(what) process \(pid); run as root or as the process owner, and check /proc/sys/kernel/yama/ptrace_scope"
         case let .mapFilesDenied(pid):
             return "not permitted to read the files process \(pid) maps: /proc/\(pid)/map_files needs CAP_SYS_ADMIN, "
                 + "even for the process's owner; run xsplice as root (or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)"
@@ -47,16 +48,19 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .exited(pid, detail):
             return "process \(pid) exited while xsplice was working: \(detail)"
         case let .remoteSyscall(name, result):
-            return "remote \(name) in the target failed: \(result < 0 && result > -4096 ? String(cString: strerror(Int32(-result))) : "returned \(result)")"
+            return
+                "remote \(name) in the target failed: \(result < 0 && result > -4096 ? String(cString: strerror(Int32(-result))) : "returned \(result)")"
         case let .binaryReplaced(path):
-            return "the file mapped as \(path) differs from the one the process runs (replaced on disk?); xsplice reads the mapped file through /proc/PID/map_files and could not"
+            return
+                "the file mapped as \(path) differs from the one the process runs (replaced on disk?); xsplice reads the mapped file through /proc/PID/map_files and could not"
         case let .notMapped(a):
             return "address 0x\(String(a, radix: 16)) is not mapped in the target"
         case .noSyscallSite:
             return "found no system call instruction in the target to run a remote call from (no thread is in a system "
                 + "call and libc's syscall(3) is not loaded); xsplice writes no code of its own to make one"
         case let .seccomp(pid, tid, call, outcome):
-            return "the seccomp filter of process \(pid) (thread \(tid)) would \(outcome) on \(call), which xsplice needs "
+            return
+                "the seccomp filter of process \(pid) (thread \(tid)) would \(outcome) on \(call), which xsplice needs "
                 + "in the target (to map new code or its registry); no remote call was made"
         }
     }

@@ -28,11 +28,17 @@ struct BuildCommand: ParsableCommand {
     var sourceRoot: String?
     @Option(name: .long, help: "The binary's separate debug file, for a stripped binary.") var symbols: String?
     @Flag(name: .long, help: "With --before/--after: print the comparison in detail.") var explain = false
-    @Option(name: .customLong("function"), help: "NAME, FILE:NAME, NAME@0xADDR or 0xADDR; repeatable. Default: every function of the object that the binary has.")
+    @Option(
+        name: .customLong("function"),
+        help:
+            "NAME, FILE:NAME, NAME@0xADDR or 0xADDR; repeatable. Default: every function of the object that the binary has."
+    )
     var functions: [String] = []
     @Option(name: .long, help: "A name for people; default: the output file name.") var name: String?
-    @Option(name: .customLong("on-top-of"), help: "A payload this one stacks on (repeatable).") var onTopOf: [String] = []
-    @Flag(name: .customLong("also-virgin"), help: "With --on-top-of, also accept the unpatched function.") var alsoVirgin = false
+    @Option(name: .customLong("on-top-of"), help: "A payload this one stacks on (repeatable).") var onTopOf: [String] =
+        []
+    @Flag(name: .customLong("also-virgin"), help: "With --on-top-of, also accept the unpatched function.")
+    var alsoVirgin = false
     @Option(name: .shortAndLong, help: "Where to write the payload.") var output: String
     @Flag(name: .long, help: "Print the result as JSON.") var json = false
 
@@ -60,12 +66,15 @@ struct BuildCommand: ParsableCommand {
         let specs = try functions.map { try FunctionSpec(parsing: $0) }
         let bases = try onTopOf.map { try PayloadFile.load(path: $0) }
         let builder = PayloadBuilder(binary: bin, binaryName: binary, object: obj, objectName: object)
-        let file = try builder.build(.init(name: name ?? defaultName, functions: specs, onTopOf: bases, alsoVirgin: alsoVirgin))
+        let file = try builder.build(
+            .init(name: name ?? defaultName, functions: specs, onTopOf: bases, alsoVirgin: alsoVirgin))
         try file.write(to: output)
         if json {
             try Console.json(PayloadDescription(file))
         } else {
-            Console.out("built \(output): payload \(file.payload.name) \(file.id.hex), \(file.payload.functions.count) function(s): \(file.payload.functions.map(\.displayName).joined(separator: ", "))")
+            Console.out(
+                "built \(output): payload \(file.payload.name) \(file.id.hex), \(file.payload.functions.count) function(s): \(file.payload.functions.map(\.displayName).joined(separator: ", "))"
+            )
         }
     }
 

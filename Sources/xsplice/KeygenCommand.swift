@@ -13,14 +13,20 @@ struct KeygenCommand: ParsableCommand {
 
     func run() throws {
         let key: Ed25519.PrivateKey
-        do { key = try Ed25519.PrivateKey.generate() } catch { throw Exit(code: Exit.badInput, message: error.description) }
+        do { key = try Ed25519.PrivateKey.generate() } catch {
+            throw Exit(code: Exit.badInput, message: error.description)
+        }
         let paths: (key: String, pub: String)
-        do { paths = try KeyFile.writePair(key, prefix: out) } catch { throw Exit(code: Exit.badInput, message: "\(error)") }
+        do { paths = try KeyFile.writePair(key, prefix: out) } catch {
+            throw Exit(code: Exit.badInput, message: "\(error)")
+        }
         let id = key.publicKey.id.hex
         if json {
             try Console.json(KeygenOutput(key_id: id, private_key: paths.key, public_key: paths.pub))
         } else {
-            Console.out("key id   \(id)\nprivate  \(paths.key) (mode 0600, keep it secret)\npublic   \(paths.pub) (pass with --trust, or copy into \(TrustPolicy.defaultDirectory))")
+            Console.out(
+                "key id   \(id)\nprivate  \(paths.key) (mode 0600, keep it secret)\npublic   \(paths.pub) (pass with --trust, or copy into \(TrustPolicy.defaultDirectory))"
+            )
         }
     }
 }

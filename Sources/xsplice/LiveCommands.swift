@@ -10,14 +10,19 @@ struct LiveOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds to keep retrying while the functions are busy.") var timeout: Double = 5
     @Flag(name: .long, help: "Print JSON.") var json = false
     func validate() throws {
-        guard timeout >= 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard timeout >= 0, timeout <= 3600 else {
+            throw ValidationError("--timeout must be between 0 and 3600 seconds")
+        }
         guard (pid == nil) == batch.isBatch else {
             throw ValidationError("give exactly one of --pid PID, --all, --pids, --exe or --cgroup")
         }
     }
 
     func session() throws -> LiveSession {
-        guard let pid else { throw Exit(code: Exit.badInput, message: "this command takes --pid PID (batches are for apply, revert and verify)") }
+        guard let pid else {
+            throw Exit(
+                code: Exit.badInput, message: "this command takes --pid PID (batches are for apply, revert and verify)")
+        }
         do { return try LiveSession(pid: pid) } catch { throw Exit.fromLive(error) }
     }
 
@@ -34,7 +39,8 @@ struct WaitOptions: ParsableArguments {
 }
 
 struct ApplyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Apply a payload to a running process, all or nothing.")
+    static let configuration = CommandConfiguration(
+        commandName: "apply", abstract: "Apply a payload to a running process, all or nothing.")
     @OptionGroup var live: LiveOptions
     @OptionGroup var wait: WaitOptions
     @Argument(help: "The payload file.") var payload: String
@@ -45,7 +51,9 @@ struct ApplyCommand: ParsableCommand {
         let file = try PayloadFile.load(path: payload)
         try trustOptions.check([file])
         if live.batch.isBatch {
-            try live.batch.run(.apply(payloadPath: payload, dryRun: dryRun), json: live.json, timeout: live.timeout, waitReturn: wait.waitReturn)
+            try live.batch.run(
+                .apply(payloadPath: payload, dryRun: dryRun), json: live.json, timeout: live.timeout,
+                waitReturn: wait.waitReturn)
         }
         let s = try live.session()
         do {
@@ -56,13 +64,17 @@ struct ApplyCommand: ParsableCommand {
 }
 
 struct RevertCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revert", abstract: "Take an applied payload out (it must be on top).")
+    static let configuration = CommandConfiguration(
+        commandName: "revert", abstract: "Take an applied payload out (it must be on top).")
     @OptionGroup var live: LiveOptions
     @OptionGroup var wait: WaitOptions
     @Argument(help: "The payload's name or ID (a prefix of 8+ hex digits).") var payload: String
 
     func run() throws {
-        if live.batch.isBatch { try live.batch.run(.revert(key: payload), json: live.json, timeout: live.timeout, waitReturn: wait.waitReturn) }
+        if live.batch.isBatch {
+            try live.batch.run(
+                .revert(key: payload), json: live.json, timeout: live.timeout, waitReturn: wait.waitReturn)
+        }
         let s = try live.session()
         do {
             try live.report(try s.revert(payload, timeoutSeconds: live.timeout, waitReturn: wait.waitReturn))
@@ -71,7 +83,8 @@ struct RevertCommand: ParsableCommand {
 }
 
 struct ReplaceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "replace", abstract: "Revert one payload and apply another in one stop.")
+    static let configuration = CommandConfiguration(
+        commandName: "replace", abstract: "Revert one payload and apply another in one stop.")
     @OptionGroup var live: LiveOptions
     @OptionGroup var wait: WaitOptions
     @Argument(help: "The applied payload's name or ID.") var old: String
@@ -89,7 +102,8 @@ struct ReplaceCommand: ParsableCommand {
 }
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show the payloads applied to a process, from the process alone.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Show the payloads applied to a process, from the process alone.")
     @Option(name: .long, help: "The process.") var pid: Int32
     @Flag(name: .long, help: "Print JSON.") var json = false
 
@@ -98,7 +112,9 @@ struct ListCommand: ParsableCommand {
         do {
             let s = try LiveSession(pid: pid)
             entries = try s.list()
-            if let pending = try s.pendingOperation() { Console.err("xsplice: interrupted operation pending: \(pending)") }
+            if let pending = try s.pendingOperation() {
+                Console.err("xsplice: interrupted operation pending: \(pending)")
+            }
         } catch { throw Exit.fromLive(error) }
         if json { try Console.json(entries); return }
         if entries.isEmpty { Console.out("no payloads applied to \(pid)"); return }

@@ -14,7 +14,8 @@ struct RecoverCommand: ParsableCommand {
         let done: String?
         do { done = try s.recover(timeoutSeconds: live.timeout) } catch { throw Exit.fromLive(error) }
         if live.json {
-            try Console.json(RecoverOutput(pid: live.pid ?? 0, pending: done != nil, action: done ?? "nothing was pending"))
+            try Console.json(
+                RecoverOutput(pid: live.pid ?? 0, pending: done != nil, action: done ?? "nothing was pending"))
         } else {
             Console.out(done ?? "nothing was pending in process \(live.pid ?? 0)")
         }

@@ -5,18 +5,24 @@ import Payload
 struct SignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Add a signature to a payload (replacing an earlier one by the same key); the payload ID does not change."
+        abstract:
+            "Add a signature to a payload (replacing an earlier one by the same key); the payload ID does not change."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The private key written by keygen.", valueName: "PREFIX.key")) var key: String
+    @Option(name: .long, help: ArgumentHelp("The private key written by keygen.", valueName: "PREFIX.key")) var key:
+        String
     @Argument(help: "The payload file.") var payload: String
-    @Option(name: .short, help: ArgumentHelp("Where to write the signed payload (may be the input).", valueName: "OUT.xsp")) var o: String
+    @Option(
+        name: .short, help: ArgumentHelp("Where to write the signed payload (may be the input).", valueName: "OUT.xsp"))
+    var o: String
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
         let file = try PayloadFile.load(path: payload)
         let signer: Ed25519.PrivateKey
-        do { signer = try KeyFile.loadPrivate(path: key) } catch { throw Exit(code: Exit.badInput, message: error.description) }
+        do { signer = try KeyFile.loadPrivate(path: key) } catch {
+            throw Exit(code: Exit.badInput, message: error.description)
+        }
         let signed = try file.signed(with: signer)
         try signed.write(to: o)
         let keyID = signer.publicKey.id.hex

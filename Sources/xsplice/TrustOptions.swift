@@ -6,7 +6,8 @@ import Payload
 /// yields a key, every payload must carry a valid signature by one of them.
 struct TrustOptions: ParsableArguments {
     @Option(name: .customLong("trust"),
-            help: ArgumentHelp("A trusted public key (PEM); repeatable. With any trusted key, unsigned or badly signed payloads are refused. Keys in $\(TrustPolicy.environmentVariable) (default \(TrustPolicy.defaultDirectory)) are always trusted.",
+        help: ArgumentHelp(
+            "A trusted public key (PEM); repeatable. With any trusted key, unsigned or badly signed payloads are refused. Keys in $\(TrustPolicy.environmentVariable) (default \(TrustPolicy.defaultDirectory)) are always trusted.",
                                valueName: "PUB"))
     var trust: [String] = []
 
@@ -18,7 +19,11 @@ struct TrustOptions: ParsableArguments {
             throw Exit(code: Exit.badInput, message: error.description)
         }
         do { return given + (try TrustPolicy.load().keys.map(\.key)) } catch {
-            throw Exit(code: Exit.badInput, message: "trust policy (\(TrustPolicy.directory())): \(error); fix or remove the file, since a policy key is never skipped")
+            throw Exit(
+                code: Exit.badInput,
+                message:
+                    "trust policy (\(TrustPolicy.directory())): \(error); fix or remove the file, since a policy key is never skipped"
+            )
         }
     }
 

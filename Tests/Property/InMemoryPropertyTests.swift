@@ -12,7 +12,10 @@ import Testing
     func sequencesAgreeWithTheModel(program: String) async throws {
         let universe = try Universe.load(program)
         let n = universe.files.count
-        await propertyCheck(count: PropertyScale.count(300), input: Gen.int(in: Operation.codeRange(payloads: n, extended: true)).array(of: 1...14)) { codes in
+        await propertyCheck(
+            count: PropertyScale.count(300),
+            input: Gen.int(in: Operation.codeRange(payloads: n, extended: true)).array(of: 1...14)
+        ) { codes in
             recordingErrors {
                 let sim = try SimulatedProcess(binary: universe.manifest.patchedFile)
                 var runner = SequenceRunner(universe: universe, session: try LiveSession(target: sim))
@@ -23,12 +26,17 @@ import Testing
                 var problems: [String] = []
                 for code in codes { problems += try runner.step(Operation.decode(code, payloads: n, extended: true)) }
                 problems += try runner.revertAll()
-                if try universe.codeBytes(runner.session) != original { problems.append("reverting everything did not restore the original bytes") }
+                if try universe.codeBytes(runner.session) != original {
+                    problems.append("reverting everything did not restore the original bytes")
+                }
                 // Only the registry mapping may remain once everything is reverted.
-                if sim.mappingCount > maps + 1 { problems.append("code regions leaked: \(sim.mappingCount - maps - 1)") }
+                if sim.mappingCount > maps + 1 {
+                    problems.append("code regions leaked: \(sim.mappingCount - maps - 1)")
+                }
                 PropertyStats.record(substrate: "memory", program: program, operations: runner.operations,
                                      refusals: runner.refusals, disagreements: problems.count)
-                #expect(problems.isEmpty, "\(codes.map { Operation.decode($0, payloads: n, extended: true) }): \(problems)")
+                #expect(
+                    problems.isEmpty, "\(codes.map { Operation.decode($0, payloads: n, extended: true) }): \(problems)")
             }
         }
     }
@@ -37,9 +45,13 @@ import Testing
     @Test(arguments: programs)
     func independentPayloadsCommute(program: String) async throws {
         let universe = try Universe.load(program)
-        let independent = universe.specs.enumerated().filter { $0.element.accepts.values.allSatisfy { $0 == ["virgin"] } }.map(\.offset)
+        let independent = universe.specs.enumerated().filter {
+            $0.element.accepts.values.allSatisfy { $0 == ["virgin"] }
+        }.map(\.offset)
         let disjoint = independent.filter { i in
-            independent.allSatisfy { j in i == j || Set(universe.specs[i].functions).isDisjoint(with: universe.specs[j].functions) }
+            independent.allSatisfy { j in
+                i == j || Set(universe.specs[i].functions).isDisjoint(with: universe.specs[j].functions)
+            }
         }
         guard disjoint.count >= 2 else { return }
         var reference: [String: String]?

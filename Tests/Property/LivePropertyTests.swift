@@ -18,7 +18,9 @@ import Testing
         let session = try LiveSession(pid: process.pid)
         let original = try universe.codeBytes(session)
 
-        await propertyCheck(count: PropertyScale.count(60), input: Gen.int(in: Operation.codeRange(payloads: n)).array(of: 1...8)) { codes in
+        await propertyCheck(
+            count: PropertyScale.count(60), input: Gen.int(in: Operation.codeRange(payloads: n)).array(of: 1...8)
+        ) { codes in
             recordingErrors {
                 // Each sequence starts from the original program, whatever a
                 // failed one before it left behind (the model starts fresh too).
@@ -32,7 +34,9 @@ import Testing
                 var problems: [String] = []
                 for code in codes { problems += try runner.step(Operation.decode(code, payloads: n)) }
                 problems += try runner.revertAll()
-                if try universe.codeBytes(session) != original { problems.append("reverting everything did not restore the original bytes") }
+                if try universe.codeBytes(session) != original {
+                    problems.append("reverting everything did not restore the original bytes")
+                }
                 if !process.isAlive { problems.append("the process died") }
                 PropertyStats.record(substrate: "live", program: program, operations: runner.operations,
                                      refusals: runner.refusals, disagreements: problems.count)
@@ -46,8 +50,12 @@ import Testing
         var rounds = 0
         while let reg = try? session.registry(), !reg.records.isEmpty, rounds < 50 {
             rounds += 1
-            let top = reg.records.last { r in r.functions.allSatisfy { reg.stack(atEntry: $0.site.entryAddress).last?.payloadID == r.id } }
-            guard let top else { throw TestFailure("no payload is on top of all its functions: \(reg.records.map(\.name))") }
+            let top = reg.records.last { r in
+                r.functions.allSatisfy { reg.stack(atEntry: $0.site.entryAddress).last?.payloadID == r.id }
+            }
+            guard let top else {
+                throw TestFailure("no payload is on top of all its functions: \(reg.records.map(\.name))")
+            }
             _ = try session.revert(top.id.hex, timeoutSeconds: 2)
         }
     }
@@ -56,7 +64,11 @@ import Testing
     func expectedTokens(_ u: Universe, _ model: PatchModel) -> [String: String] {
         var out: [String: String] = [:]
         for (name, token) in u.manifest.functions {
-            guard let (key, _) = u.functions.first(where: { $0.patch.symbol == name || "\($0.patch.file):\($0.patch.symbol)" == name }) else {
+            guard
+                let (key, _) = u.functions.first(where: {
+                    $0.patch.symbol == name || "\($0.patch.file):\($0.patch.symbol)" == name
+                })
+            else {
                 out[name] = token
                 continue
             }

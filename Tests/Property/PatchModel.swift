@@ -89,7 +89,9 @@ struct PatchModel: Equatable {
     func revertOrder() -> [String] {
         var m = self
         var out: [String] = []
-        while let next = m.applied.reversed().first(where: { n in m.spec(n).map { s in s.functions.allSatisfy { m.state($0) == n } } ?? false }) {
+        while let next = m.applied.reversed().first(where: { n in
+            m.spec(n).map { s in s.functions.allSatisfy { m.state($0) == n } } ?? false
+        }) {
             if let s = m.spec(next) { _ = m.revert(s) }
             out.append(next)
         }

@@ -78,8 +78,12 @@ struct SequenceRunner {
         if real == 3 { problems.append("\(op): exit 3, target may be inconsistent") }
         if real != 0 { refusals += 1 }
         if real != 0 || !mutating {
-            if try universe.codeBytes(session) != bytesBefore { problems.append("\(op): refused or read-only, yet code bytes changed") }
-            if try session.registry() != registryBefore { problems.append("\(op): refused or read-only, yet the registry changed") }
+            if try universe.codeBytes(session) != bytesBefore {
+                problems.append("\(op): refused or read-only, yet code bytes changed")
+            }
+            if try session.registry() != registryBefore {
+                problems.append("\(op): refused or read-only, yet the registry changed")
+            }
         }
         return problems + (try agreement(op))
     }

@@ -29,16 +29,25 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
         for seg in elf.segments where seg.type == ProgramHeader.load {
             let start = (bias + seg.virtualAddress) & ~(Self.pageSize - 1)
             let end = (bias + seg.virtualAddress + seg.memorySize + Self.pageSize - 1) & ~(Self.pageSize - 1)
-            let perms = (seg.flags & 4 != 0 ? "r" : "-") + (seg.flags & 2 != 0 ? "w" : "-") + (seg.flags & 1 != 0 ? "x" : "-") + "p"
-            addMapping(MapEntry(start: start, end: end, permissions: perms, offset: seg.offset & ~(Self.pageSize - 1), inode: 1, path: path))
+            let perms =
+                (seg.flags & 4 != 0 ? "r" : "-") + (seg.flags & 2 != 0 ? "w" : "-") + (seg.flags & 1 != 0 ? "x" : "-")
+                + "p"
+            addMapping(
+                MapEntry(
+                    start: start, end: end, permissions: perms, offset: seg.offset & ~(Self.pageSize - 1), inode: 1,
+                    path: path))
             let data = Array(elf.bytes[Int(seg.offset)..<Int(seg.offset + seg.fileSize)])
             try write(bias + seg.virtualAddress, bytes: data)
             lo = min(lo, start)
             hi = max(hi, end)
         }
         module = LoadedModule(path: path, isMain: true, bias: bias, elf: elf, start: lo, end: hi)
-        addMapping(MapEntry(start: hi + 0x10_0000, end: hi + 0x13_0000, permissions: "rw-p", offset: 0, inode: 0, path: "[heap]"))
-        addMapping(MapEntry(start: stackTop - 0x2_0000, end: stackTop, permissions: "rw-p", offset: 0, inode: 0, path: "[stack]"))
+        addMapping(
+            MapEntry(
+                start: hi + 0x10_0000, end: hi + 0x13_0000, permissions: "rw-p", offset: 0, inode: 0, path: "[heap]"))
+        addMapping(
+            MapEntry(
+                start: stackTop - 0x2_0000, end: stackTop, permissions: "rw-p", offset: 0, inode: 0, path: "[stack]"))
         threadPointers = ThreadPointers(instruction: bias + elf.entry, stack: stackTop - 0x100)
     }
 
@@ -66,7 +75,9 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
         var a = address
         while out.count < count {
             let page = a & ~(Self.pageSize - 1)
-            guard let p = pages[page] else { throw TargetError.io(what: "read", address: address, count: count, reason: "unmapped") }
+            guard let p = pages[page] else {
+                throw TargetError.io(what: "read", address: address, count: count, reason: "unmapped")
+            }
             let off = Int(a - page)
             let n = min(count - out.count, Int(Self.pageSize) - off)
             out += p[off..<(off + n)]
@@ -80,7 +91,9 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
         var i = 0
         while i < bytes.count {
             let page = a & ~(Self.pageSize - 1)
-            guard pages[page] != nil else { throw TargetError.io(what: "write", address: address, count: bytes.count, reason: "unmapped") }
+            guard pages[page] != nil else {
+                throw TargetError.io(what: "write", address: address, count: bytes.count, reason: "unmapped")
+            }
             let off = Int(a - page)
             let n = min(bytes.count - i, Int(Self.pageSize) - off)
             pages[page]?.replaceSubrange(off..<(off + n), with: bytes[i..<(i + n)])
@@ -120,7 +133,9 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
     struct Syscalls: SyscallPort {
         let process: SimulatedProcess
 
-        func mmap(address: UInt64, length: UInt64, prot: Int32, flags: Int32, fd: Int64, offset: UInt64) throws -> UInt64 {
+        func mmap(
+            address: UInt64, length: UInt64, prot: Int32, flags: Int32, fd: Int64, offset: UInt64
+        ) throws -> UInt64 {
             let len = (length + SimulatedProcess.pageSize - 1) & ~(SimulatedProcess.pageSize - 1)
             var at = address
             if at == 0 {
@@ -131,17 +146,23 @@ final class SimulatedProcess: ProcessControl, @unchecked Sendable {
                 throw TargetError.remoteSyscall(name: "mmap", result: -17)  // EEXIST from MAP_FIXED_NOREPLACE
             }
             let path = fd >= 0 ? "/memfd:xsplice-registry (deleted)" : ""
-            process.addMapping(MapEntry(start: at, end: at + len, permissions: fd >= 0 ? "rw-s" : "r-xp", offset: 0, inode: fd >= 0 ? 7 : 0, path: path))
+            process.addMapping(
+                MapEntry(
+                    start: at, end: at + len, permissions: fd >= 0 ? "rw-s" : "r-xp", offset: 0, inode: fd >= 0 ? 7 : 0,
+                    path: path))
             return at
         }
 
         func munmap(address: UInt64, length: UInt64) throws {
-            process.removeMappings(address..<(address + ((length + SimulatedProcess.pageSize - 1) & ~(SimulatedProcess.pageSize - 1))))
+            process.removeMappings(
+                address..<(address + ((length + SimulatedProcess.pageSize - 1) & ~(SimulatedProcess.pageSize - 1))))
         }
 
         func memfdCreate(nameAt: UInt64, flags: UInt32) throws -> Int64 {
             let name = try process.read(nameAt, count: 17)
-            guard name == Array("xsplice-registry".utf8) + [0] else { throw TargetError.remoteSyscall(name: "memfd_create", result: -22) }
+            guard name == Array("xsplice-registry".utf8) + [0] else {
+                throw TargetError.remoteSyscall(name: "memfd_create", result: -22)
+            }
             defer { process.nextFD += 1 }
             return process.nextFD
         }

@@ -34,7 +34,10 @@ struct Universe {
         for v in m.variantOrder where v != "fixPark" { files.append(try build(v)) }
         let names = Dictionary(uniqueKeysWithValues: files.map { ($0.id, $0.payload.name) })
         let specs = files.map { f in
-            PatchModel.PayloadSpec(name: f.payload.name, accepts: Dictionary(uniqueKeysWithValues: f.payload.functions.map { fn in
+            PatchModel.PayloadSpec(
+                name: f.payload.name,
+                accepts: Dictionary(
+                    uniqueKeysWithValues: f.payload.functions.map { fn in
                 (key(fn), Set(fn.accepts.map { s -> String in
                     if case let .applied(id) = s { return names[id] ?? id.hex }
                     return "virgin"
@@ -52,7 +55,9 @@ struct Universe {
     var functions: [(key: String, patch: FunctionPatch)] {
         var seen = Set<String>()
         var out: [(String, FunctionPatch)] = []
-        for f in files { for fn in f.payload.functions where seen.insert(Self.key(fn)).inserted { out.append((Self.key(fn), fn)) } }
+        for f in files {
+            for fn in f.payload.functions where seen.insert(Self.key(fn)).inserted { out.append((Self.key(fn), fn)) }
+        }
         return out
     }
 

@@ -79,9 +79,16 @@ final class InterferingProcess: ProcessControl, @unchecked Sendable {
             }
             let (code, message) = Self.exitCode { _ = try session.apply(file, timeoutSeconds: 1) }
             #expect(target.beforeNextStop == nil, "\(program) \(file.payload.name): the window was never opened")
-            #expect(code == 1, "\(program) \(file.payload.name): \(fn.displayName) turned foreign before the window, yet apply gave exit \(code): \(message)")
-            #expect(try u.codeBytes(session) == after.bytes, "\(program) \(file.payload.name): refused, yet code bytes changed")
-            #expect(try session.registry() == after.registry, "\(program) \(file.payload.name): refused, yet the registry changed")
+            #expect(
+                code == 1,
+                "\(program) \(file.payload.name): \(fn.displayName) turned foreign before the window, yet apply gave exit \(code): \(message)"
+            )
+            #expect(
+                try u.codeBytes(session) == after.bytes,
+                "\(program) \(file.payload.name): refused, yet code bytes changed")
+            #expect(
+                try session.registry() == after.registry,
+                "\(program) \(file.payload.name): refused, yet the registry changed")
             #expect(sim.mappingCount == after.mappings, "\(program) \(file.payload.name): a code region leaked")
             checked += 1
         }
@@ -110,7 +117,8 @@ final class InterferingProcess: ProcessControl, @unchecked Sendable {
                 // journal written: the last moment another operator can act.
                 target.beforeNextSyscalls = {
                     _ = try other.apply(u.files[i], timeoutSeconds: 1)
-                    after = Snapshot(bytes: try u.codeBytes(session), registry: try session.registry(), mappings: sim.mappingCount)
+                    after = Snapshot(
+                        bytes: try u.codeBytes(session), registry: try session.registry(), mappings: sim.mappingCount)
                 }
                 let (code, message) = Self.exitCode { _ = try session.apply(u.files[j], timeoutSeconds: 1) }
                 let what = "\(program): \(si.name) applied in the gap, then \(sj.name)"
@@ -120,7 +128,9 @@ final class InterferingProcess: ProcessControl, @unchecked Sendable {
                 for (k, _) in u.functions where observed[k] != model.state(k) {
                     Issue.record("\(what): \(k) is \(observed[k] ?? "?"), model says \(model.state(k))")
                 }
-                #expect(try session.registry().records.map(\.name) == model.applied, "\(what): registry differs from the model")
+                #expect(
+                    try session.registry().records.map(\.name) == model.applied,
+                    "\(what): registry differs from the model")
                 if code != 0 {
                     #expect(try u.codeBytes(session) == after.bytes, "\(what): refused, yet code bytes changed")
                     #expect(try session.registry() == after.registry, "\(what): refused, yet the registry changed")
@@ -158,7 +168,8 @@ final class InterferingProcess: ProcessControl, @unchecked Sendable {
     @Test func registryRewrittenInTheGapIsNotOverwritten() throws {
         let u = try Universe.load("counter")
         guard let a = u.files.firstIndex(where: { $0.payload.name == "fixA" }),
-              let b = u.files.firstIndex(where: { $0.payload.name == "fixB" }) else { throw TestFailure("counter lacks fixA/fixB") }
+            let b = u.files.firstIndex(where: { $0.payload.name == "fixB" })
+        else { throw TestFailure("counter lacks fixA/fixB") }
         let sim = try SimulatedProcess(binary: u.manifest.patchedFile)
         let target = InterferingProcess(sim)
         let session = try LiveSession(target: target)

@@ -43,7 +43,8 @@ public struct Manifest {
                 let toks = f[3].split(separator: ",").map(String.init)
                 let extra = f.dropFirst(4)
                 let on = extra.first { $0.hasPrefix("ontop=") }.map { String($0.dropFirst(6)) }
-                variants[f[1]] = Variant(name: f[1], functions: fns, tokens: Dictionary(uniqueKeysWithValues: zip(fns, toks)),
+                variants[f[1]] = Variant(
+                    name: f[1], functions: fns, tokens: Dictionary(uniqueKeysWithValues: zip(fns, toks)),
                                          onTopOf: on, alsoVirgin: extra.contains("alsovirgin"))
                 variantOrder.append(f[1])
             default: continue
@@ -51,7 +52,9 @@ public struct Manifest {
         }
     }
 
-    public var originalTokens: [String: String] { Dictionary(uniqueKeysWithValues: functions.map { ($0.name, $0.token) }) }
+    public var originalTokens: [String: String] {
+        Dictionary(uniqueKeysWithValues: functions.map { ($0.name, $0.token) })
+    }
 }
 
 /// Builds the corpus once per test process and payloads on demand.
@@ -79,7 +82,10 @@ public enum Corpus {
         if let p = payloads[key] { lock.unlock(); return p }
         lock.unlock()
         guard let v = m.variants[variant] else { throw TestFailure("no variant \(variant) in \(m.program)") }
-        var args = ["build", "--binary", m.patchedFile, "--object", "\(m.dir)/\(variant).o", "--name", "\(m.program)-\(variant)"]
+        var args = [
+            "build", "--binary", m.patchedFile, "--object", "\(m.dir)/\(variant).o", "--name",
+            "\(m.program)-\(variant)",
+        ]
         for f in v.functions { args += ["--function", f] }
         if let base = v.onTopOf { args += ["--on-top-of", try payload(m, base)] }
         if v.alsoVirgin { args.append("--also-virgin") }

@@ -10,7 +10,9 @@ public struct Shell {
         public let stderr: String
     }
 
-    public static func run(_ path: String, _ args: [String], cwd: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    public static func run(
+        _ path: String, _ args: [String], cwd: String? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -27,7 +29,9 @@ public struct Shell {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, killedBySignal: p.terminationReason == .uncaughtSignal, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(
+            status: p.terminationStatus, killedBySignal: p.terminationReason == .uncaughtSignal,
+            stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
     public static func xsplice(_ args: String...) throws -> Result { try run(Paths.xsplice, args) }

@@ -34,7 +34,8 @@ import Testing
         let obj = try gcc("patch.o", "int target_fn(int x) { return x * 2; }\n", ["-O2", "-c", "-ffunction-sections"])
         try refuse(["--binary", bin, "--object", obj, "--function", "no_such_fn"], ["no_such_fn", "not defined in"])
         let other = try gcc("other.o", "int main(void) { return 1; }\n", ["-O2", "-c", "-ffunction-sections"])
-        try refuse(["--binary", bin, "--object", other, "--function", "target_fn"], ["target_fn", "not defined in \(other)"])
+        try refuse(
+            ["--binary", bin, "--object", other, "--function", "target_fn"], ["target_fn", "not defined in \(other)"])
     }
 
     @Test func tooShortFunction() throws {
@@ -47,8 +48,12 @@ import Testing
         try Corpus.ensureBuilt()
         let m = try Manifest("clash")
         let obj = "\(m.dir)/fixHelperA.o"
-        try refuse(["--binary", m.binaryPath, "--object", obj, "--function", "helper"], ["several functions", "a.c:helper", "b.c:helper"])
-        let ok = try Shell.xsplice(["build", "--binary", m.binaryPath, "--object", obj, "--function", "a.c:helper", "-o", "\(dir)/ok.xsp"])
+        try refuse(
+            ["--binary", m.binaryPath, "--object", obj, "--function", "helper"],
+            ["several functions", "a.c:helper", "b.c:helper"])
+        let ok = try Shell.xsplice([
+            "build", "--binary", m.binaryPath, "--object", obj, "--function", "a.c:helper", "-o", "\(dir)/ok.xsp",
+        ])
         #expect(ok.status == 0, "\(ok.stderr)")
     }
 
@@ -57,14 +62,17 @@ import Testing
         // The large code model reaches data through 64-bit GOT offsets.
         let obj = try gcc("large.o", "extern int counter; int target_fn(int x) { return x + counter; }\n",
                           ["-O2", "-c", "-fPIC", "-mcmodel=large", "-ffunction-sections"])
-        try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["relocation type", "cannot be carried"])
+        try refuse(
+            ["--binary", bin, "--object", obj, "--function", "target_fn"], ["relocation type", "cannot be carried"])
     }
 
     /// A thread-local variable the running build does not have is a new
     /// variable, and TLS cannot be added to a running process.
     @Test func newThreadLocalVariable() throws {
         let bin = try gcc("prog3t", program, ["-O2", "-g"])
-        let obj = try gcc("tls.o", "__thread int counter; int target_fn(int x) { return x + counter; }\n", ["-O2", "-c", "-ffunction-sections"])
+        let obj = try gcc(
+            "tls.o", "__thread int counter; int target_fn(int x) { return x + counter; }\n",
+            ["-O2", "-c", "-ffunction-sections"])
         try refuse(["--binary", bin, "--object", obj, "--function", "target_fn"], ["counter", ".tbss", "target_fn"])
     }
 
@@ -77,7 +85,9 @@ import Testing
     /// A new static travels as the payload's writable data (live in NewVariablesLiveTests).
     @Test func newWritableStaticTravelsAsData() throws {
         let bin = try gcc("prog5", program, ["-O2", "-g"])
-        let obj = try gcc("glob.o", "static int fresh[4]; int target_fn(int x) { fresh[x & 3]++; return fresh[0]; }\n", ["-O2", "-c", "-ffunction-sections"])
+        let obj = try gcc(
+            "glob.o", "static int fresh[4]; int target_fn(int x) { fresh[x & 3]++; return fresh[0]; }\n",
+            ["-O2", "-c", "-ffunction-sections"])
         let out = "\(dir)/fresh.xsp"
         let r = try Shell.xsplice(["build", "--binary", bin, "--object", obj, "--function", "target_fn", "-o", out])
         #expect(r.status == 0, "\(r.stderr)")
@@ -94,12 +104,16 @@ import Testing
         int main(int c, char **v) { (void)v; return target_fn(c); }
         """
         let bin = try gcc("prog6", src, ["-O2", "-g", "-ffunction-sections"])
-        let grown = try gcc("grown.o", "static int table[8];\nint target_fn(int x) { table[x & 7] += x; return table[0]; }\n",
+        let grown = try gcc(
+            "grown.o", "static int table[8];\nint target_fn(int x) { table[x & 7] += x; return table[0]; }\n",
                             ["-O2", "-c", "-ffunction-sections"])
         try refuse(["--binary", bin, "--object", grown, "--function", "target_fn"], ["table", "target_fn", "16", "32"])
-        let same = try gcc("same.o", "static int table[4];\nint target_fn(int x) { table[x & 3] -= x; return table[1]; }\n",
+        let same = try gcc(
+            "same.o", "static int table[4];\nint target_fn(int x) { table[x & 3] -= x; return table[1]; }\n",
                            ["-O2", "-c", "-ffunction-sections"])
-        let ok = try Shell.xsplice(["build", "--binary", bin, "--object", same, "--function", "target_fn", "-o", "\(dir)/same.xsp"])
+        let ok = try Shell.xsplice([
+            "build", "--binary", bin, "--object", same, "--function", "target_fn", "-o", "\(dir)/same.xsp",
+        ])
         #expect(ok.status == 0, "\(ok.stderr)")
         let shown = try Shell.xsplice(["inspect", "\(dir)/same.xsp"])
         #expect(shown.stdout.contains("table@0x") && shown.stdout.contains("(in the module)"), "\(shown.stdout)")
@@ -107,9 +121,12 @@ import Testing
 
     /// A library without DT_SONAME is named by its file, as the live side names it.
     @Test func libraryWithoutSonameIsKnownByItsFileName() throws {
-        let lib = try gcc("libnoname.so", "__attribute__((noinline)) int lib_fn(int x) { int s = 0; for (int i = 0; i < x; i++) s += i ^ x; return s; }\n",
+        let lib = try gcc(
+            "libnoname.so",
+            "__attribute__((noinline)) int lib_fn(int x) { int s = 0; for (int i = 0; i < x; i++) s += i ^ x; return s; }\n",
                           ["-O2", "-g", "-fPIC", "-shared", "-ffunction-sections"])
-        let obj = try gcc("libfix.o", "int lib_fn(int x) { return x * 7; }\n", ["-O2", "-c", "-fPIC", "-ffunction-sections"])
+        let obj = try gcc(
+            "libfix.o", "int lib_fn(int x) { return x * 7; }\n", ["-O2", "-c", "-fPIC", "-ffunction-sections"])
         let out = "\(dir)/noname.xsp"
         let r = try Shell.xsplice(["build", "--binary", lib, "--object", obj, "-o", out])
         #expect(r.status == 0, "\(r.stderr)")

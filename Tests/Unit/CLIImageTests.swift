@@ -72,7 +72,8 @@ import Testing
         let fn = try #require((o["functions"] as? [[String: Any]])?.first)
         #expect(fn["symbol"] as? String == "compute_a")
         let base = try Shell.xsplice("inspect", "--json", try Corpus.payload(m, "fixA"))
-        let baseID = try #require((try JSONSerialization.jsonObject(with: Data(base.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let baseID = try #require(
+            (try JSONSerialization.jsonObject(with: Data(base.stdout.utf8)) as? [String: Any])?["id"] as? String)
         #expect(fn["accepts"] as? [String] == ["applied:\(baseID)"])
         #expect((fn["replacement_size"] as? Int ?? 0) > 0)
         #expect(!((fn["relocations"] as? [Any]) ?? []).isEmpty)
@@ -99,7 +100,8 @@ import Testing
         let r = try Shell.run("/usr/bin/readelf", ["-lW", path])
         for line in r.stdout.split(separator: "\n") where line.contains("LOAD") {
             let f = line.split(separator: " ")
-            guard f.count >= 6, let off = UInt64(f[1].dropFirst(2), radix: 16), let va = UInt64(f[2].dropFirst(2), radix: 16),
+            guard f.count >= 6, let off = UInt64(f[1].dropFirst(2), radix: 16),
+                let va = UInt64(f[2].dropFirst(2), radix: 16),
                   let fsz = UInt64(f[4].dropFirst(2), radix: 16) else { continue }
             if address >= va && address < va + fsz { return Int(address - va + off) }
         }

@@ -67,6 +67,8 @@ import Testing
         // And everything still reverts to the exact original bytes.
         for v in expectedEnd.reversed() { #expect(try h.revert(v).status == 0) }
         #expect(try h.codeSnapshot() == original)
-        #expect(try anonymousCodeMappings(h.process.pid) == codeMappingsAtStart, "loaded code leaked after \(op) at \(point)")
+        #expect(
+            try anonymousCodeMappings(h.process.pid) == codeMappingsAtStart,
+            "loaded code leaked after \(op) at \(point)")
     }
 }

@@ -97,7 +97,9 @@ enum Tool {
         try errHandle.close()
         guard process.terminationStatus == 0 else {
             let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-            throw ToolError(description: "\(tool) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(err)")
+            throw ToolError(
+                description: "\(tool) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(err)"
+            )
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -105,9 +107,16 @@ enum Tool {
 
 /// Facts parsed from readelf's output.
 enum Readelf {
-    struct SectionRow: Equatable { let index: Int; let name: String; let address: UInt64; let offset: UInt64; let size: UInt64 }
-    struct SegmentRow: Equatable { let type: String; let offset: UInt64; let virtualAddress: UInt64; let fileSize: UInt64; let memorySize: UInt64 }
-    struct SymbolRow: Equatable { let index: Int; let value: UInt64; let size: UInt64; let type: String; let binding: String; let sectionIndex: String; let name: String }
+    struct SectionRow: Equatable {
+        let index: Int; let name: String; let address: UInt64; let offset: UInt64; let size: UInt64
+    }
+    struct SegmentRow: Equatable {
+        let type: String; let offset: UInt64; let virtualAddress: UInt64; let fileSize: UInt64; let memorySize: UInt64
+    }
+    struct SymbolRow: Equatable {
+        let index: Int; let value: UInt64; let size: UInt64; let type: String; let binding: String;
+        let sectionIndex: String; let name: String
+    }
     struct RelocationRow: Equatable { let offset: UInt64; let info: UInt64; let symbolName: String }
 
     static func hex(_ s: Substring) -> UInt64? {

@@ -69,7 +69,9 @@ struct ELFMalformedTests {
         #expect(Self.error(parsing: [0x7f, 0x45, 0x4c]) == .tooSmall(needed: 64, found: 3))
         #expect(Self.error(parsing: Array(good.prefix(10))) == .tooSmall(needed: 64, found: 10))
         #expect(Self.error(parsing: Array(good.prefix(63))) == .tooSmall(needed: 64, found: 63))
-        #expect(Self.error(parsing: Array("#!/bin/sh\necho hello, this is not ELF at all, just a script...\n".utf8)) == .badMagic)
+        #expect(
+            Self.error(parsing: Array("#!/bin/sh\necho hello, this is not ELF at all, just a script...\n".utf8))
+                == .badMagic)
 
         var bytes = good; bytes[1] = 0x46
         #expect(Self.error(parsing: bytes) == .badMagic)
@@ -105,15 +107,26 @@ struct ELFMalformedTests {
         let huge: UInt64 = 0xffff_ffff_ffff_ff00
 
         var bytes = good; Self.put(huge, at: 40, in: &bytes)
-        #expect(Self.error(parsing: bytes) == .outOfBounds(what: "section header table", offset: huge, size: shnum * 64, fileSize: n))
+        #expect(
+            Self.error(parsing: bytes)
+                == .outOfBounds(what: "section header table", offset: huge, size: shnum * 64, fileSize: n))
         bytes = good; Self.put(UInt64(n), at: 40, in: &bytes)
-        #expect(Self.error(parsing: bytes) == .outOfBounds(what: "section header table", offset: UInt64(n), size: shnum * 64, fileSize: n))
+        #expect(
+            Self.error(parsing: bytes)
+                == .outOfBounds(what: "section header table", offset: UInt64(n), size: shnum * 64, fileSize: n))
         bytes = good; Self.put(huge, at: 32, in: &bytes)
-        #expect(Self.error(parsing: bytes) == .outOfBounds(what: "program header table", offset: huge, size: UInt64(file.segments.count) * 56, fileSize: n))
+        #expect(
+            Self.error(parsing: bytes)
+                == .outOfBounds(
+                    what: "program header table", offset: huge, size: UInt64(file.segments.count) * 56, fileSize: n))
         bytes = good; Self.put(UInt16(0xfeff), at: 60, in: &bytes)  // e_shnum
-        #expect(Self.error(parsing: bytes) == .outOfBounds(what: "section header table", offset: shoff, size: 0xfeff * 64, fileSize: n))
+        #expect(
+            Self.error(parsing: bytes)
+                == .outOfBounds(what: "section header table", offset: shoff, size: 0xfeff * 64, fileSize: n))
         bytes = good; Self.put(UInt16(0xfffe), at: 56, in: &bytes)  // e_phnum
-        #expect(Self.error(parsing: bytes) == .outOfBounds(what: "program header table", offset: phoff, size: 0xfffe * 56, fileSize: n))
+        #expect(
+            Self.error(parsing: bytes)
+                == .outOfBounds(what: "program header table", offset: phoff, size: 0xfffe * 56, fileSize: n))
         bytes = good; Self.put(UInt16(0xffff), at: 56, in: &bytes)  // PN_XNUM
         #expect(Self.error(parsing: bytes) == .extendedNumbering(what: "program header count (e_phnum)"))
         bytes = good; Self.put(UInt16(0), at: 60, in: &bytes)  // e_shnum 0 with e_shoff set
@@ -121,13 +134,22 @@ struct ELFMalformedTests {
         bytes = good; Self.put(UInt16(0xffff), at: 62, in: &bytes)  // SHN_XINDEX
         #expect(Self.error(parsing: bytes) == .extendedNumbering(what: "section name table index (e_shstrndx)"))
         bytes = good; Self.put(UInt16(shnum + 5), at: 62, in: &bytes)
-        #expect(Self.error(parsing: bytes) == .badSectionIndex(what: "section name table (e_shstrndx)", index: UInt32(shnum + 5), sectionCount: Int(shnum)))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badSectionIndex(
+                    what: "section name table (e_shstrndx)", index: UInt32(shnum + 5), sectionCount: Int(shnum)))
         bytes = good; Self.put(UInt16(1), at: 62, in: &bytes)  // .interp is PROGBITS
-        #expect(Self.error(parsing: bytes) == .badSectionType(what: "section name table (e_shstrndx)", index: 1, expected: 3, found: 1))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badSectionType(what: "section name table (e_shstrndx)", index: 1, expected: 3, found: 1))
         bytes = good; Self.put(UInt16(32), at: 54, in: &bytes)
-        #expect(Self.error(parsing: bytes) == .badEntrySize(what: "program header table (e_phentsize)", expected: 56, found: 32))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badEntrySize(what: "program header table (e_phentsize)", expected: 56, found: 32))
         bytes = good; Self.put(UInt16(40), at: 58, in: &bytes)
-        #expect(Self.error(parsing: bytes) == .badEntrySize(what: "section header table (e_shentsize)", expected: 64, found: 40))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badEntrySize(what: "section header table (e_shentsize)", expected: 64, found: 40))
 
         // A stripped-of-sections file (e_shoff = e_shnum = 0) still reads, via segments.
         bytes = good
@@ -154,17 +176,21 @@ struct ELFMalformedTests {
         let base = phoff + i * 56
         var bytes = good; Self.put(UInt64.max, at: base + 8, in: &bytes)  // p_offset
         #expect(Self.error(parsing: bytes) == .outOfBounds(what: "contents of program header \(i) (type 1)",
-                                                          offset: UInt64.max, size: file.segments[i].fileSize, fileSize: good.count))
+                    offset: UInt64.max, size: file.segments[i].fileSize, fileSize: good.count))
         bytes = good; Self.put(UInt64.max - 1, at: base + 32, in: &bytes)  // p_filesz
         #expect(Self.error(parsing: bytes) == .outOfBounds(what: "contents of program header \(i) (type 1)",
-                                                          offset: file.segments[i].offset, size: UInt64.max - 1, fileSize: good.count))
+                    offset: file.segments[i].offset, size: UInt64.max - 1, fileSize: good.count))
         // A PT_LOAD whose memory range wraps past 2^64, or with filesz > memsz, is refused.
         bytes = good; Self.put(UInt64.max - 0x10, at: base + 16, in: &bytes)  // p_vaddr
-        guard case .badSegment(index: i, _)? = Self.error(parsing: bytes) else { Issue.record("expected badSegment"); return }
+        guard case .badSegment(index: i, _)? = Self.error(parsing: bytes) else {
+            Issue.record("expected badSegment"); return
+        }
         bytes = good; Self.put(file.segments[i].fileSize + 1, at: base + 40, in: &bytes)  // p_memsz
         _ = try ELFFile(bytes: bytes)  // memsz > filesz is normal (.bss)
         bytes = good; Self.put(file.segments[i].fileSize - 1, at: base + 40, in: &bytes)
-        guard case .badSegment(index: i, _)? = Self.error(parsing: bytes) else { Issue.record("expected badSegment"); return }
+        guard case .badSegment(index: i, _)? = Self.error(parsing: bytes) else {
+            Issue.record("expected badSegment"); return
+        }
         // Ranges that wrap past 2^64 are never mapped.
         #expect(throws: ELFError.addressNotMapped(UInt64.max - 8)) {
             try file.bytes(atVirtualAddress: UInt64.max - 8, count: 0x100)
@@ -183,15 +209,26 @@ struct ELFMalformedTests {
         let n = good.count
 
         var bytes = good; Self.put(UInt64.max - 3, at: base + 24, in: &bytes)  // sh_offset
-        #expect(Self.error(parsing: bytes) == .outOfBounds(what: "contents of section \(text.index)", offset: UInt64.max - 3, size: text.size, fileSize: n))
+        #expect(
+            Self.error(parsing: bytes)
+                == .outOfBounds(
+                    what: "contents of section \(text.index)", offset: UInt64.max - 3, size: text.size, fileSize: n))
         bytes = good; Self.put(UInt64(1) << 62, at: base + 32, in: &bytes)  // sh_size
-        #expect(Self.error(parsing: bytes) == .outOfBounds(what: "contents of section \(text.index)", offset: text.offset, size: 1 << 62, fileSize: n))
+        #expect(
+            Self.error(parsing: bytes)
+                == .outOfBounds(
+                    what: "contents of section \(text.index)", offset: text.offset, size: 1 << 62, fileSize: n))
         bytes = good; Self.put(UInt32.max, at: base, in: &bytes)  // sh_name
         let shstrtab = file.sections[Int(good[62]) | Int(good[63]) << 8]
-        #expect(Self.error(parsing: bytes) == .badStringIndex(what: "name of section \(text.index) (sh_name)", index: UInt32.max, tableSize: shstrtab.size))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badStringIndex(
+                    what: "name of section \(text.index) (sh_name)", index: UInt32.max, tableSize: shstrtab.size))
         // A string table without its final NUL: the last name runs off the table.
         bytes = good; bytes[Int(shstrtab.offset + shstrtab.size) - 1] = 0x41
-        guard case .badStringIndex? = Self.error(parsing: bytes) else { Issue.record("expected badStringIndex"); return }
+        guard case .badStringIndex? = Self.error(parsing: bytes) else {
+            Issue.record("expected badStringIndex"); return
+        }
         // Invalid UTF-8 in a name.
         bytes = good; bytes[Int(shstrtab.offset) + 1] = 0xff
         guard case .badString? = Self.error(parsing: bytes) else { Issue.record("expected badString"); return }
@@ -205,7 +242,10 @@ struct ELFMalformedTests {
         // sectionData re-checks a caller-made Section.
         let fake = Section(index: 99, name: "fake", type: Section.progbits, flags: 0, address: 0,
                            offset: UInt64.max, size: 2, link: 0, info: 0, alignment: 1, entrySize: 0)
-        #expect(throws: ELFError.outOfBounds(what: "contents of section 'fake' (99)", offset: UInt64.max, size: 2, fileSize: n)) {
+        #expect(
+            throws: ELFError.outOfBounds(
+                what: "contents of section 'fake' (99)", offset: UInt64.max, size: 2, fileSize: n)
+        ) {
             try file.sectionData(fake)
         }
     }
@@ -223,24 +263,46 @@ struct ELFMalformedTests {
         let entry = Int(symtab.offset) + k * 24
 
         var bytes = good; Self.put(UInt32.max, at: entry, in: &bytes)  // st_name
-        #expect(Self.error(parsing: bytes) == .badStringIndex(what: "name of symbol \(k) of \(what) (st_name)", index: UInt32.max, tableSize: strtab.size))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badStringIndex(
+                    what: "name of symbol \(k) of \(what) (st_name)", index: UInt32.max, tableSize: strtab.size))
         bytes = good; Self.put(UInt32(strtab.size), at: entry, in: &bytes)  // one past the end
-        #expect(Self.error(parsing: bytes) == .badStringIndex(what: "name of symbol \(k) of \(what) (st_name)", index: UInt32(strtab.size), tableSize: strtab.size))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badStringIndex(
+                    what: "name of symbol \(k) of \(what) (st_name)", index: UInt32(strtab.size), tableSize: strtab.size
+                ))
         bytes = good; Self.put(UInt16(0xffff), at: entry + 6, in: &bytes)  // st_shndx SHN_XINDEX
-        #expect(Self.error(parsing: bytes) == .extendedNumbering(what: "section index (st_shndx) of symbol \(k) of \(what)"))
+        #expect(
+            Self.error(parsing: bytes) == .extendedNumbering(what: "section index (st_shndx) of symbol \(k) of \(what)")
+        )
         bytes = good; Self.put(UInt16(0xfe00), at: entry + 6, in: &bytes)
-        #expect(Self.error(parsing: bytes) == .badSectionIndex(what: "st_shndx of symbol \(k) of \(what)", index: 0xfe00, sectionCount: file.sections.count))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badSectionIndex(
+                    what: "st_shndx of symbol \(k) of \(what)", index: 0xfe00, sectionCount: file.sections.count))
         bytes = good; Self.put(UInt64(0), at: header + 56, in: &bytes)  // sh_entsize
         #expect(Self.error(parsing: bytes) == .badEntrySize(what: what, expected: 24, found: 0))
         bytes = good; Self.put(symtab.size - 1, at: header + 32, in: &bytes)  // sh_size not a multiple
         #expect(Self.error(parsing: bytes) == .badTableSize(what: what, size: symtab.size - 1, entrySize: 24))
         bytes = good; Self.put(UInt32(0xffff), at: header + 40, in: &bytes)  // sh_link
-        #expect(Self.error(parsing: bytes) == .badSectionIndex(what: "string table link (sh_link) of \(what)", index: 0xffff, sectionCount: file.sections.count))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badSectionIndex(
+                    what: "string table link (sh_link) of \(what)", index: 0xffff, sectionCount: file.sections.count))
         bytes = good; Self.put(UInt32(symtab.index), at: header + 40, in: &bytes)  // links to itself
-        #expect(Self.error(parsing: bytes) == .badSectionType(what: "string table link (sh_link) of \(what)", index: symtab.index, expected: 3, found: 2))
+        #expect(
+            Self.error(parsing: bytes)
+                == .badSectionType(
+                    what: "string table link (sh_link) of \(what)", index: symtab.index, expected: 3, found: 2))
         // Huge sh_size: must fail on bounds before any allocation from the count.
         bytes = good; Self.put(UInt64(24) << 56, at: header + 32, in: &bytes)
-        #expect(Self.error(parsing: bytes) == .outOfBounds(what: "contents of section \(symtab.index)", offset: symtab.offset, size: 24 << 56, fileSize: good.count))
+        #expect(
+            Self.error(parsing: bytes)
+                == .outOfBounds(
+                    what: "contents of section \(symtab.index)", offset: symtab.offset, size: 24 << 56,
+                    fileSize: good.count))
     }
 
     @Test func relocationCorruption() throws {
@@ -253,7 +315,10 @@ struct ELFMalformedTests {
 
         var bytes = good; Self.put(UInt32(9999), at: Int(rela.offset) + 8 + 4, in: &bytes)  // r_info symbol
         var broken = try ELFFile(bytes: bytes)
-        #expect(throws: ELFError.badSymbolIndex(what: "relocation 0 of \(what)", index: 9999, symbolCount: file.symbols.count)) {
+        #expect(
+            throws: ELFError.badSymbolIndex(
+                what: "relocation 0 of \(what)", index: 9999, symbolCount: file.symbols.count)
+        ) {
             try broken.relocations(in: broken.sections[rela.index])
         }
         bytes = good; Self.put(UInt64(16), at: shoff + rela.index * 64 + 56, in: &bytes)  // sh_entsize
@@ -263,7 +328,11 @@ struct ELFMalformedTests {
         }
         bytes = good; Self.put(UInt32(rela.index), at: shoff + rela.index * 64 + 40, in: &bytes)  // sh_link to non-symtab
         broken = try ELFFile(bytes: bytes)
-        #expect(throws: ELFError.badSectionIndex(what: "symbol table link (sh_link) of \(what)", index: UInt32(rela.index), sectionCount: file.sections.count)) {
+        #expect(
+            throws: ELFError.badSectionIndex(
+                what: "symbol table link (sh_link) of \(what)", index: UInt32(rela.index),
+                sectionCount: file.sections.count)
+        ) {
             try broken.relocations(in: broken.sections[rela.index])
         }
         #expect(broken.symbolTable(for: broken.sections[rela.index]).isEmpty)
@@ -302,7 +371,8 @@ struct ELFMalformedTests {
         regions.append(shoff..<good.count)
         let phoff = Int(Self.read64(good, 32))
         if !file.segments.isEmpty { regions.append(phoff..<phoff + file.segments.count * 56) }
-        for s in file.sections where [Section.symtab, Section.dynsym, Section.rela, Section.note, Section.dynamic].contains(s.type) {
+        for s in file.sections
+        where [Section.symtab, Section.dynsym, Section.rela, Section.note, Section.dynamic].contains(s.type) {
             regions.append(Int(s.offset)..<Int(s.offset + s.size))
         }
         var rng = SplitMix(seed: 0x5eed_e1f)

@@ -6,7 +6,9 @@ import Testing
 /// Facts about real gcc-built files, checked against readelf's view of them.
 @Suite("ELF reader on real binaries")
 struct ELFTests {
-    static let readelfTypes: [UInt8: String] = [0: "NOTYPE", 1: "OBJECT", 2: "FUNC", 3: "SECTION", 4: "FILE", 5: "COMMON", 6: "TLS", 10: "IFUNC"]
+    static let readelfTypes: [UInt8: String] = [
+        0: "NOTYPE", 1: "OBJECT", 2: "FUNC", 3: "SECTION", 4: "FILE", 5: "COMMON", 6: "TLS", 10: "IFUNC",
+    ]
     static let readelfBindings: [UInt8: String] = [0: "LOCAL", 1: "GLOBAL", 2: "WEAK", 10: "UNIQUE"]
 
     func allPaths(_ f: ELFFixtures) -> [String] { [f.pie, f.nonPIE, f.sharedObject, f.object] }
@@ -232,7 +234,9 @@ struct ELFTests {
         #expect(throws: ELFError.addressNotMapped(0)) { try nonPIE.fileOffset(forVirtualAddress: 0, count: 1) }
         // .bss has memory but no file bytes.
         let bss = try #require(nonPIE.symbols.first { $0.name == "zeroed_buffer" })
-        #expect(throws: ELFError.addressNotMapped(bss.value)) { try nonPIE.bytes(atVirtualAddress: bss.value, count: 4) }
+        #expect(throws: ELFError.addressNotMapped(bss.value)) {
+            try nonPIE.bytes(atVirtualAddress: bss.value, count: 4)
+        }
         #expect(try nonPIE.sectionData(try #require(nonPIE.section(named: ".bss"))).isEmpty)
         let main = try #require(nonPIE.symbols.first { $0.name == "main" })
         #expect(throws: ELFError.invalidCount(-1)) { try nonPIE.bytes(atVirtualAddress: main.value, count: -1) }
@@ -271,7 +275,8 @@ struct ELFTests {
             .badSectionIndex(what: "x", index: 9, sectionCount: 3),
             .badSectionType(what: "x", index: 1, expected: 3, found: 1),
             .badEntrySize(what: "x", expected: 24, found: 0), .badTableSize(what: "x", size: 25, entrySize: 24),
-            .badSymbolIndex(what: "x", index: 9, symbolCount: 1), .badSegment(index: 2, reason: "x"), .extendedNumbering(what: "x"),
+            .badSymbolIndex(what: "x", index: 9, symbolCount: 1), .badSegment(index: 2, reason: "x"),
+            .extendedNumbering(what: "x"),
             .addressNotMapped(0x1000), .invalidCount(-1), .noSuchSection(".text"),
         ]
         for e in errors {

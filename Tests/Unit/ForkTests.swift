@@ -51,7 +51,8 @@ import Testing
             var seen: [String: String] = [:]
             while Date() < deadline {
                 let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-                if let line = text.split(separator: "\n").last(where: { $0.hasPrefix("tick ") && text.hasSuffix("\n") }) {
+                if let line = text.split(separator: "\n").last(where: { $0.hasPrefix("tick ") && text.hasSuffix("\n") })
+                {
                     let f = line.split(separator: " ")
                     let n = Int(f[1]) ?? 0
                     var d: [String: String] = [:]
@@ -148,7 +149,8 @@ import Testing
         image += [UInt8](repeating: 0, count: Int(RegistryStore.headerSize) - image.count)
         image += slot.bytes
         let crafted = s.dir + "/crafted"
-        FileManager.default.createFile(atPath: crafted + ".tmp", contents: Data(image), attributes: [.posixPermissions: 0o644])
+        FileManager.default.createFile(
+            atPath: crafted + ".tmp", contents: Data(image), attributes: [.posixPermissions: 0o644])
         try FileManager.default.moveItem(atPath: crafted + ".tmp", toPath: crafted)
         let deadline = Date().addingTimeInterval(5)
         while !s.output(evil).contains("crafted"), Date() < deadline { usleep(10_000) }

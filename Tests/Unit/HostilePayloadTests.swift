@@ -28,7 +28,9 @@ import Testing
         case "relocation-outside-code":
             return try craft(name) { $0.sections[0].relocations[0].offset = UInt64($0.sections[0].bytes.count + 100) }
         case "oversized-code":
-            return try craft(name) { $0.sections[0].bytes = [UInt8](repeating: 0x90, count: PayloadLimits.maxSectionSize + 1) }
+            return try craft(name) {
+                $0.sections[0].bytes = [UInt8](repeating: 0x90, count: PayloadLimits.maxSectionSize + 1)
+            }
         case "control-characters":
             return try craft(name) { $0.functions[0].symbol = "compute_a\u{1b}[31m" }
         case "ten-thousand-functions":
@@ -41,10 +43,13 @@ import Testing
         case "module-not-loaded":
             return try craft(name) { $0.functions[0].module = "libnot-loaded.so.7" }
         case "unresolvable-symbol":
-            return try craft(name) { $0.sections[0].relocations[0].target = .symbol(name: "no_such_symbol_anywhere", file: "") }
+            return try craft(name) {
+                $0.sections[0].relocations[0].target = .symbol(name: "no_such_symbol_anywhere", file: "")
+            }
         case "replacement-is-data":
             return try craft(name) { p in
-                p.sections.append(LoadSection(name: ".rodata", kind: .readOnlyData, alignment: 8, bytes: [1, 2, 3], relocations: []))
+                p.sections.append(
+                    LoadSection(name: ".rodata", kind: .readOnlyData, alignment: 8, bytes: [1, 2, 3], relocations: []))
                 p.functions[0].replacementSection = UInt32(p.sections.count - 1)
             }
         default:  // bad-old-hash

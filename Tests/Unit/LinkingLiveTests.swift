@@ -14,7 +14,8 @@ import Testing
         try Corpus.ensureBuilt()
         let out = "\(dir)/\(program)-\(variant).xsp"
         let r = try Shell.xsplice(["build", "--binary", "\(build)/\(program)/\(program)",
-                                   "--object", "\(build)/\(program)/\(variant).o", "--name", variant] + extra + ["-o", out])
+                "--object", "\(build)/\(program)/\(variant).o", "--name", variant,
+            ] + extra + ["-o", out])
         guard r.status == 0 else { throw TestFailure("build \(program) \(variant): \(r.stderr)") }
         return out
     }
@@ -128,8 +129,10 @@ import Testing
             return bin
         }
         let fix = "\(dir)/twicefix.c", obj = "\(dir)/twicefix.o"
-        try "int twice(int);\nint calc(int x) { return twice(x) + 1000; }\n".write(toFile: fix, atomically: true, encoding: .utf8)
-        let cc = try Shell.run("/usr/bin/gcc", ["-O2", "-g", "-ffunction-sections", "-fcf-protection", "-c", fix, "-o", obj])
+        try "int twice(int);\nint calc(int x) { return twice(x) + 1000; }\n".write(
+            toFile: fix, atomically: true, encoding: .utf8)
+        let cc = try Shell.run(
+            "/usr/bin/gcc", ["-O2", "-g", "-ffunction-sections", "-fcf-protection", "-c", fix, "-o", obj])
         #expect(cc.status == 0, "\(cc.stderr)")
         for uses in [true, false] {
             let bin = try program(uses ? "usestwice" : "nevertwice", uses: uses)
@@ -274,7 +277,9 @@ import Testing
         let maps = try t.maps().count
         let r = try Shell.xsplice(["apply", "--pid", String(p.pid), pie])
         #expect(r.status == 1, "\(r.stdout) \(r.stderr)")
-        #expect(r.stderr.contains("stderr") && r.stderr.contains("-fPIC") && r.stderr.contains(".text.measure"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("stderr") && r.stderr.contains("-fPIC") && r.stderr.contains(".text.measure"),
+            "\(r.stderr)")
         #expect(try t.read(entry, count: 16) == code)
         #expect(try t.maps().count == maps)
         #expect(p.waitForTokens(["measure": "11"]) == ["measure": "11"])

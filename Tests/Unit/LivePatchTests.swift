@@ -133,7 +133,9 @@ import Testing
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("park_here") && r.stderr.contains("thread"), "\(r.stderr)")
         #expect(try h.codeSnapshot() == original)
-        #expect(try h.listJSON().trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || !(try h.listJSON()).contains("fixPark"))
+        #expect(
+            try h.listJSON().trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]"
+                || !(try h.listJSON()).contains("fixPark"))
         // Other functions of the same process are still patchable.
         #expect(try h.apply("fixNormal").status == 0)
         h.expectOutput(["fixNormal"])
@@ -159,7 +161,9 @@ import Testing
         let m = h.manifest
         guard let wrong = m.wrongBuild else { throw TestFailure("counter has no wrong build") }
         let out = Paths.tempDir("wrong") + "/wrong.xsp"
-        let b = try h.xs("build", "--binary", "\(m.dir)/\(wrong)", "--object", "\(m.dir)/fixA.o", "--function", "compute_a", "-o", out)
+        let b = try h.xs(
+            "build", "--binary", "\(m.dir)/\(wrong)", "--object", "\(m.dir)/fixA.o", "--function", "compute_a", "-o",
+            out)
         #expect(b.status == 0, "\(b.stderr)")
         let original = try h.codeSnapshot()
         let v = try h.xs("verify", "--pid", h.pid, out)

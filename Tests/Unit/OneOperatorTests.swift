@@ -38,8 +38,14 @@ import Testing
         let rounds = 50
         for _ in 0..<rounds {
             failures += Self.concurrently(
-                [["apply", "--pid", h.pid, "--timeout", "30", a], ["revert", "--pid", h.pid, "--timeout", "30", "\(p)-fixA"]],
-                [["apply", "--pid", h.pid, "--timeout", "30", b], ["revert", "--pid", h.pid, "--timeout", "30", "\(p)-fixB"]])
+                [
+                    ["apply", "--pid", h.pid, "--timeout", "30", a],
+                    ["revert", "--pid", h.pid, "--timeout", "30", "\(p)-fixA"],
+                ],
+                [
+                    ["apply", "--pid", h.pid, "--timeout", "30", b],
+                    ["revert", "--pid", h.pid, "--timeout", "30", "\(p)-fixB"],
+                ])
             guard h.process.isAlive else { break }
         }
         #expect(failures.isEmpty, "\(failures.count) of \(rounds * 4) operations failed: \(failures.prefix(3))")
@@ -58,11 +64,13 @@ import Testing
         let dir = Paths.tempDir("locks")
         let env = ["XSPLICE_LOCK_DIR": dir]
         var lock: OperatorLock? = try OperatorLock(pid: h.process.pid, timeoutSeconds: 1, directory: dir)
-        let r = try Shell.xsplice(["apply", "--pid", h.pid, "--timeout", "0.4", try h.payload("fixA")], environment: env)
+        let r = try Shell.xsplice(
+            ["apply", "--pid", h.pid, "--timeout", "0.4", try h.payload("fixA")], environment: env)
         #expect(r.status == 1, "\(r.status) \(r.stderr)")
         #expect(r.stderr.contains("another xsplice is operating on PID \(h.pid) (pid \(getpid()))"), "\(r.stderr)")
         // The real time waited, not the 0.0 s of a hard-coded figure.
-        #expect(r.stderr.contains("waited 0.4 s") || r.stderr.contains("waited 0.5 s") || r.stderr.contains("waited 0.6 s"),
+        #expect(
+            r.stderr.contains("waited 0.4 s") || r.stderr.contains("waited 0.5 s") || r.stderr.contains("waited 0.6 s"),
                 "\(r.stderr)")
         #expect(try h.codeSnapshot() == original)
         h.expectOutput([])

@@ -28,7 +28,9 @@ import Testing
     @Test func truncationAtEveryOffsetIsAnError() throws {
         let bytes = try PayloadSamples.encoded(PayloadSamples.make())
         for n in 0..<bytes.count {
-            #expect(throws: PayloadError.self, "prefix of \(n) bytes") { try PayloadCodec.decode(Array(bytes.prefix(n))) }
+            #expect(throws: PayloadError.self, "prefix of \(n) bytes") {
+                try PayloadCodec.decode(Array(bytes.prefix(n)))
+            }
         }
     }
 
@@ -72,9 +74,13 @@ import Testing
         #expect(throws: PayloadError.badMagic) { try PayloadCodec.decode(bad) }
         bad = bytes
         bad[8] = 1
-        #expect(throws: PayloadError.unsupportedVersion(found: 1, supported: PayloadCodec.version)) { try PayloadCodec.decode(bad) }
+        #expect(throws: PayloadError.unsupportedVersion(found: 1, supported: PayloadCodec.version)) {
+            try PayloadCodec.decode(bad)
+        }
         bytes.append(0)
-        #expect(throws: PayloadError.trailingBytes(offset: bytes.count - 1, count: 1)) { try PayloadCodec.decode(bytes) }
+        #expect(throws: PayloadError.trailingBytes(offset: bytes.count - 1, count: 1)) {
+            try PayloadCodec.decode(bytes)
+        }
     }
 
     @Test func semanticValidation() throws {

@@ -8,7 +8,9 @@ import Testing
 @Suite struct PayloadDataCodecTests {
     func withData(_ p: Payload, variables: [LoadSection.Variable]) -> Payload {
         var p = p
-        p.sections.append(LoadSection(name: ".data", kind: .writableData, alignment: 4, bytes: [41, 0, 0, 0, 7, 0, 0, 0],
+        p.sections.append(
+            LoadSection(
+                name: ".data", kind: .writableData, alignment: 4, bytes: [41, 0, 0, 0, 7, 0, 0, 0],
                                       relocations: [], variables: variables))
         p.sections[0].relocations.append(PayloadRelocation(offset: 0, type: .abs64, addend: 0,
                                                            target: .payloadVariable(payload: "base", name: "calls")))
@@ -17,7 +19,8 @@ import Testing
     }
 
     @Test func writableDataAndPayloadVariablesRoundTrip() throws {
-        let p = withData(try PayloadSamples.make(), variables: [.init(name: "calls", offset: 0), .init(name: "seen", offset: 4)])
+        let p = withData(
+            try PayloadSamples.make(), variables: [.init(name: "calls", offset: 0), .init(name: "seen", offset: 4)])
         let bytes = try PayloadSamples.encoded(p)
         let back = try PayloadCodec.decode(bytes)
         #expect(back.payload == p)

@@ -9,7 +9,8 @@ import Testing
     // RFC 8032, section 7.1, TEST 1 (empty message).
     static let secret = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
     static let `public` = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-    static let signature = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+    static let signature =
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
 
     @Test func rfc8032Vector1() throws {
         let key = try Ed25519.PrivateKey(raw: try Hex.decode(Self.secret))
@@ -219,9 +220,16 @@ import Testing
         let ok = try Shell.xsplice("verify", "--image", m.binaryPath, "--trust", key + ".pub", signed)
         #expect(ok.status == 0 && ok.stdout.contains("verdict: applicable"), "\(ok.stdout)\(ok.stderr)")
         // Several --trust keys: any one will do.
-        #expect(try Shell.xsplice("verify", "--image", m.binaryPath, "--trust", other + ".pub", "--trust", key + ".pub", signed).status == 0)
+        #expect(
+            try Shell.xsplice(
+                "verify", "--image", m.binaryPath, "--trust", other + ".pub", "--trust", key + ".pub", signed
+            ).status == 0)
         // Without any trusted key nothing changes for an unsigned payload.
-        #expect(try Shell.xsplice(["verify", "--image", m.binaryPath, plain], environment: [TrustPolicy.environmentVariable: dir + "/none"]).status == 0)
+        #expect(
+            try Shell.xsplice(
+                ["verify", "--image", m.binaryPath, plain],
+                environment: [TrustPolicy.environmentVariable: dir + "/none"]
+            ).status == 0)
 
         let unsigned = try Shell.xsplice("verify", "--image", m.binaryPath, "--trust", key + ".pub", plain)
         #expect(unsigned.status == 1 && unsigned.stderr.contains("unsigned"), "\(unsigned.stderr)")
@@ -231,7 +239,10 @@ import Testing
         #expect(wrong.status == 1 && wrong.stderr.contains("untrusted"), "\(wrong.stderr)")
 
         // Two payloads: one unsigned refuses the lot.
-        #expect(try Shell.xsplice("verify", "--image", m.binaryPath, "--trust", key + ".pub", signed, try Corpus.payload(m, "fixB")).status == 1)
+        #expect(
+            try Shell.xsplice(
+                "verify", "--image", m.binaryPath, "--trust", key + ".pub", signed, try Corpus.payload(m, "fixB")
+            ).status == 1)
 
         let missing = try Shell.xsplice("verify", "--image", m.binaryPath, "--trust", "\(dir)/nope.pub", signed)
         #expect(missing.status == 2 && missing.stderr.contains("nope.pub"), "\(missing.stderr)")
@@ -287,7 +298,10 @@ import Testing
         // A --trust key adds to the policy; it does not replace it.
         let other = try keygen("other")
         let otherSigned = try sign(plain, other, "other")
-        #expect(try Shell.xsplice(["verify", "--image", m.binaryPath, "--trust", other + ".pub", otherSigned], environment: env).status == 0)
+        #expect(
+            try Shell.xsplice(
+                ["verify", "--image", m.binaryPath, "--trust", other + ".pub", otherSigned], environment: env
+            ).status == 0)
         #expect(try Shell.xsplice(["verify", "--image", m.binaryPath, otherSigned], environment: env).status == 1)
 
         // A broken key in the policy is bad input, named, never skipped.

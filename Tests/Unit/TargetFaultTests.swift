@@ -102,7 +102,8 @@ import Testing
         let h = try LiveHarness("counter")
         defer { h.process.stop() }
         let start = Date()
-        let r = try Shell.xsplice(["apply", "--pid", h.pid, try h.payload("fixA")], environment: ["XSPLICE_FAULT_TARGET": point])
+        let r = try Shell.xsplice(
+            ["apply", "--pid", h.pid, try h.payload("fixA")], environment: ["XSPLICE_FAULT_TARGET": point])
         #expect(Date().timeIntervalSince(start) < 10)
         #expect(!h.process.isAlive)
         #expect(r.status == 1 || r.status == 0, "\(point): \(r.status) \(r.stderr)")

@@ -28,8 +28,10 @@ import Testing
         try FileManager.default.copyItem(atPath: try Corpus.payload(m, "fixA"), toPath: payload)
         chmod(payload, 0o644)
         // The user runs both the program and xsplice.
-        let script = "\(exe) 5 >/dev/null 2>&1 & sleep 0.3; \(Paths.xsplice) apply --pid $! \(payload); s=$?; kill $!; exit $s"
-        let r = try Shell.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c", script])
+        let script =
+            "\(exe) 5 >/dev/null 2>&1 & sleep 0.3; \(Paths.xsplice) apply --pid $! \(payload); s=$?; kill $!; exit $s"
+        let r = try Shell.run(
+            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c", script])
         #expect(r.status == 1, "\(r.status) \(r.stderr)")
         #expect(r.stderr.contains("map_files needs CAP_SYS_ADMIN, even for the process's owner"), "\(r.stderr)")
         #expect(!r.stderr.contains("is not loaded"), "\(r.stderr)")
@@ -58,7 +60,8 @@ import Testing
     func aTargetThatDiesMidWriteIsNotCalledBothInconsistentAndUnchanged(point: String) throws {
         let h = try LiveHarness("counter")
         defer { h.process.stop() }
-        let r = try Shell.xsplice(["apply", "--pid", h.pid, try h.payload("fixA")], environment: ["XSPLICE_FAULT_TARGET": point])
+        let r = try Shell.xsplice(
+            ["apply", "--pid", h.pid, try h.payload("fixA")], environment: ["XSPLICE_FAULT_TARGET": point])
         #expect(r.status == 1, "\(point): \(r.status) \(r.stderr)")
         #expect(!r.stderr.contains("INCONSISTENT"), "\(r.stderr)")
         #expect(!r.stderr.contains("unchanged"), "\(r.stderr)")

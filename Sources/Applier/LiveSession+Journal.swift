@@ -97,6 +97,7 @@ extension LiveSession {
         }
         for r in j.freeWhenDone { CodeLoader.unload(r, target: target) }
         return
-            "finished the interrupted \(j.operation): \(outcome.value) of \(j.writes.count) writes were missing (pause \(outcome.pauseMicros) us)"
+            "finished the interrupted \(j.operation): \(outcome.value) of \(j.writes.count) writes were missing " +
+                "(pause \(outcome.pauseMicros) us)"
     }
 }

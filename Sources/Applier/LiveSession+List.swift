@@ -25,7 +25,8 @@ extension LiveSession {
     public func pendingOperation() throws -> String? {
         guard let j = try registry().journal else { return nil }
         return
-            "\(j.operation) (\(j.committed ? "to be finished" : "to be abandoned") by the next command or `xsplice recover`)"
+            "\(j.operation) (\(j.committed ? "to be finished" : "to be abandoned") by the next command or `xsplice " +
+                "recover`)"
     }
 
     public func list() throws -> [ListEntry] {

@@ -144,7 +144,9 @@ public final class LiveSession {
     func singleModule(_ p: Payload) throws -> LoadedModule {
         guard p.modules.count == 1, let name = p.modules.first else {
             throw ApplierError.badRequest(
-                "payload \(p.name) patches several modules (\(p.modules.map { $0.isEmpty ? "main" : $0 }.joined(separator: ", "))); build one payload per module"
+                "payload \(p.name) patches several modules " +
+                    "(\(p.modules.map { $0.isEmpty ? "main" : $0 }.joined(separator: ", "))); build one payload per " +
+                    "module"
             )
         }
         return try target.module(named: name)

@@ -57,10 +57,12 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "cannot read ELF file '\(path)': \(reason); check the path exists and is readable"
         case let .tooSmall(needed, found):
             return
-                "file too small for an ELF64 header: needed \(needed) bytes, found \(found); the file is truncated or not an ELF file"
+                "file too small for an ELF64 header: needed \(needed) bytes, found \(found); the file is truncated " +
+                    "or not an ELF file"
         case .badMagic:
             return
-                "not an ELF file: expected magic 7f 45 4c 46 ('\\x7fELF') at offset 0; pass an ELF executable, shared object or .o"
+                "not an ELF file: expected magic 7f 45 4c 46 ('\\x7fELF') at offset 0; pass an ELF executable, " +
+                    "shared object or .o"
         case .notELF64:
             return "unsupported ELF class: expected ELFCLASS64 (2); 32-bit ELF files are not supported"
         case .notLittleEndian:
@@ -72,10 +74,12 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "unsupported ELF version: expected EV_CURRENT (1) in EI_VERSION and e_version; the file is corrupt"
         case let .outOfBounds(what, offset, size, fileSize):
             return
-                "\(what) lies outside the file: bytes at offset \(hex(offset)) of size \(hex(size)), but the file has \(fileSize) bytes; the file is truncated or corrupt"
+                "\(what) lies outside the file: bytes at offset \(hex(offset)) of size \(hex(size)), but the file " +
+                    "has \(fileSize) bytes; the file is truncated or corrupt"
         case let .badStringIndex(what, index, tableSize):
             return
-                "\(what): string offset \(index) is not a NUL-terminated string inside its \(tableSize)-byte string table; the file is corrupt"
+                "\(what): string offset \(index) is not a NUL-terminated string inside its \(tableSize)-byte string " +
+                    "table; the file is corrupt"
         case let .badString(what, offset):
             return "\(what): string at offset \(hex(offset)) is not valid UTF-8; the file is corrupt"
         case let .badSectionIndex(what, index, count):
@@ -91,13 +95,16 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "program header \(index) (PT_LOAD) is invalid: \(reason); the file is corrupt"
         case let .badSymbolIndex(what, index, count):
             return
-                "\(what): symbol index \(index) is out of range (the symbol table has \(count) entries); the file is corrupt"
+                "\(what): symbol index \(index) is out of range (the symbol table has \(count) entries); the file is " +
+                    "corrupt"
         case let .extendedNumbering(what):
             return
-                "\(what) uses ELF extended numbering (PN_XNUM/SHN_XINDEX), which is not supported; files with 65280+ sections or segments cannot be read"
+                "\(what) uses ELF extended numbering (PN_XNUM/SHN_XINDEX), which is not supported; files with 65280+ " +
+                    "sections or segments cannot be read"
         case let .addressNotMapped(address):
             return
-                "virtual address \(hex(address)) is not backed by file contents in any PT_LOAD segment; check the address belongs to this file"
+                "virtual address \(hex(address)) is not backed by file contents in any PT_LOAD segment; check the " +
+                    "address belongs to this file"
         case let .invalidCount(count):
             return "invalid byte count \(count): expected a count of zero or more"
         case let .noSuchSection(name):

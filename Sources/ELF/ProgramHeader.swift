@@ -71,7 +71,8 @@ public struct ProgramHeader: Sendable, Equatable {
                     throw .badSegment(
                         index: i,
                         reason:
-                            "p_vaddr 0x\(String(ph.virtualAddress, radix: 16)) + p_memsz 0x\(String(ph.memorySize, radix: 16)) wraps past 2^64"
+                            "p_vaddr 0x\(String(ph.virtualAddress, radix: 16)) + p_memsz " +
+                                "0x\(String(ph.memorySize, radix: 16)) wraps past 2^64"
                     )
                 }
             }

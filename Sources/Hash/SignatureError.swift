@@ -16,16 +16,20 @@ public enum SignatureError: Error, CustomStringConvertible, Equatable, Sendable 
         switch self {
         case let .wrongLength(what, expected, found):
             return
-                "an Ed25519 \(what) has \(expected) bytes, found \(found); the data is truncated or not an Ed25519 \(what)"
+                "an Ed25519 \(what) has \(expected) bytes, found \(found); the data is truncated or not an Ed25519 " +
+                    "\(what)"
         case let .malformedPEM(expected, detail):
             return
-                "expected a PEM \(expected), found something OpenSSL cannot read (\(detail)); pass a file written by `xsplice keygen`"
+                "expected a PEM \(expected), found something OpenSSL cannot read (\(detail)); pass a file written by " +
+                    "`xsplice keygen`"
         case let .notEd25519(found):
             return
-                "expected an Ed25519 key, found a key of type \(found); xsplice signs only with Ed25519, make one with `xsplice keygen`"
+                "expected an Ed25519 key, found a key of type \(found); xsplice signs only with Ed25519, make one " +
+                    "with `xsplice keygen`"
         case .encryptedKey:
             return
-                "expected an unencrypted PEM private key, found one protected by a passphrase; decrypt it with `openssl pkey` or make a new one with `xsplice keygen`"
+                "expected an unencrypted PEM private key, found one protected by a passphrase; decrypt it with " +
+                    "`openssl pkey` or make a new one with `xsplice keygen`"
         case let .openSSL(operation, detail):
             return "OpenSSL failed in \(operation): \(detail)"
         }

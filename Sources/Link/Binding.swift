@@ -38,6 +38,7 @@ public struct Binding: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(reference) -> \(module) \(definition == reference ? "" : definition + " ")0x\(String(address, radix: 16)) (\(reason))"
+        "\(reference) -> \(module) \(definition == reference ? "" : definition + " ")0x\(String(address, radix: 16)) " +
+            "(\(reason))"
     }
 }

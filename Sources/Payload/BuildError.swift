@@ -35,28 +35,36 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case let .functionNotInBinary(f, bin):
             return
-                "function \(f) is not defined in \(bin); check the name, or that the binary is the build you want to patch (not stripped)"
+                "function \(f) is not defined in \(bin); check the name, or that the binary is the build you want to " +
+                    "patch (not stripped)"
         case let .functionNotInObject(f, obj):
             return
-                "function \(f) is not defined in \(obj); the object must contain the replacement, compiled with -ffunction-sections"
+                "function \(f) is not defined in \(obj); the object must contain the replacement, compiled with " +
+                    "-ffunction-sections"
         case let .ambiguous(f, c):
             return
-                "several functions are named \(f): \(c.joined(separator: ", ")); name one as FILE:NAME or NAME@0xADDRESS"
+                "several functions are named \(f): \(c.joined(separator: ", ")); name one as FILE:NAME or " +
+                    "NAME@0xADDRESS"
         case let .tooShort(f, size, minimum):
             return
-                "function \(f) is \(size) bytes; xsplice needs at least \(minimum) to write its jump; patch its caller instead"
+                "function \(f) is \(size) bytes; xsplice needs at least \(minimum) to write its jump; patch its " +
+                    "caller instead"
         case let .tooLarge(f, size, maximum):
             return "function \(f) is \(size) bytes by its symbol, more than the \(maximum) a payload carries; "
                 + "check that the binary is not damaged"
         case let .notInOwnSection(f, s):
             return
-                "replacement \(f) lives in section \(s), not in its own .text.\(f); compile the object with -ffunction-sections"
+                "replacement \(f) lives in section \(s), not in its own .text.\(f); compile the object with " +
+                    "-ffunction-sections"
         case let .unsupportedRelocation(t, s, o):
             return
-                "relocation type \(t) in \(s) at offset 0x\(String(o, radix: 16)) cannot be carried in a payload (supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX, GOTTPOFF, TPOFF32); compile without it (e.g. -mcmodel=small)"
+                "relocation type \(t) in \(s) at offset 0x\(String(o, radix: 16)) cannot be carried in a payload " +
+                    "(supported: PC32, PLT32, 64, 32, 32S, GOTPCREL, GOTPCRELX, REX_GOTPCRELX, GOTTPOFF, TPOFF32); " +
+                    "compile without it (e.g. -mcmodel=small)"
         case let .writableData(sym, s):
             return
-                "the new code references writable data \(sym) defined in the object (section \(s)); new globals cannot be added by a live patch: declare the program's variable extern instead"
+                "the new code references writable data \(sym) defined in the object (section \(s)); new globals " +
+                    "cannot be added by a live patch: declare the program's variable extern instead"
         case let .badSymbolReference(s, o, why):
             return "relocation at \(s)+0x\(String(o, radix: 16)): \(why)"
         case let .noFunctions(obj):
@@ -95,7 +103,9 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
             return "cannot bind \(ref), used by \(user): \(why)"
         case let .newVariable(sym, sec, user):
             return
-                "\(user) references writable data \(sym) (section \(sec)) that the running build does not have; new variables cannot be added by a live patch: keep the variable's name (and size), or declare the program's variable extern"
+                "\(user) references writable data \(sym) (section \(sec)) that the running build does not have; new " +
+                    "variables cannot be added by a live patch: keep the variable's name (and size), or declare the " +
+                    "program's variable extern"
         case let .notInExecutableSegment(f):
             return "function \(f) does not lie in an executable, file-backed segment of the binary"
         }

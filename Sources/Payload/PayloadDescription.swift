@@ -76,18 +76,23 @@ public struct PayloadDescription: Codable, Sendable {
 
     public var text: String {
         var s =
-            "payload \(name)\n  id       \(id)\n  format   v\(format_version)\n  modules  \(modules.joined(separator: ", "))\n  signed   \(signatures > 0 ? "yes (\(signatures))" : "no")\n"
+            "payload \(name)\n  id       \(id)\n  format   v\(format_version)\n  modules  " +
+                "\(modules.joined(separator: ", "))\n  signed   \(signatures > 0 ? "yes (\(signatures))" : "no")\n"
         for k in signature_keys { s += "    key    \(k)\n" }
         for f in functions {
             s += "  function \(f.file.isEmpty ? "" : f.file + ":")\(f.symbol)  [\(f.module)]\n"
             s += "    old        \(f.old_address), \(f.old_size) bytes, sha256 \(f.old_sha256)\n"
             s +=
-                "    accepts    \(f.accepts.map { $0.hasPrefix("applied:") ? "applied(\($0.dropFirst(8).prefix(12)))" : $0 }.joined(separator: ", "))\n"
+                "    accepts    " +
+                    f.accepts.map { $0.hasPrefix("applied:") ? "applied(\($0.dropFirst(8).prefix(12)))" : $0 }
+                        .joined(separator: ", ") + "\n"
             s +=
-                "    new        \(f.replacement_section), \(f.replacement_size) bytes, \(f.relocations.count) relocations\n"
+                "    new        \(f.replacement_section), \(f.replacement_size) bytes, \(f.relocations.count) " +
+                    "relocations\n"
             for r in f.relocations {
                 s +=
-                    "      +0x\(String(r.offset, radix: 16))  \(r.type)  \(r.target)\(r.addend >= 0 ? "+" : "")\(r.addend)\n"
+                    "      +0x\(String(r.offset, radix: 16))  \(r.type)  " +
+                        "\(r.target)\(r.addend >= 0 ? "+" : "")\(r.addend)\n"
             }
         }
         let replacements = Set(functions.map(\.replacement_section))

@@ -19,13 +19,16 @@ public enum PayloadError: Error, CustomStringConvertible, Equatable, Sendable {
             return "cannot write payload \(path): \(reason); check the directory exists and is writable"
         case .badMagic:
             return
-                "not an xsplice payload: the file does not start with \"XSPLICE\\0\"; pass a file made by `xsplice build`"
+                "not an xsplice payload: the file does not start with \"XSPLICE\\0\"; pass a file made by `xsplice " +
+                    "build`"
         case let .unsupportedVersion(found, supported):
             return
-                "payload format version \(found) is not supported (this xsplice reads version \(supported)); rebuild the payload with this xsplice"
+                "payload format version \(found) is not supported (this xsplice reads version \(supported)); rebuild " +
+                    "the payload with this xsplice"
         case let .truncated(field, offset, needed, available):
             return
-                "payload truncated: \(field) at offset \(offset) needs \(needed) bytes, only \(available) remain; the file is incomplete, copy it again"
+                "payload truncated: \(field) at offset \(offset) needs \(needed) bytes, only \(available) remain; " +
+                    "the file is incomplete, copy it again"
         case let .tooLarge(field, limit, found):
             return "payload field \(field) is \(found), above the limit of \(limit); the file is corrupt or hostile"
         case let .invalid(field, reason):

@@ -21,7 +21,8 @@ public struct PayloadSignature: Sendable, Equatable {
               let id = Digest(exactly: Array(record.bytes[0..<Digest.byteCount])) else {
             throw .invalid(field: "trailer[\(index)] (signature record)",
                 reason:
-                    "expected \(PayloadSignature.recordSize) bytes (32-byte key ID, 64-byte Ed25519 signature), found \(record.bytes.count); the signature is corrupt, sign the payload again"
+                    "expected \(PayloadSignature.recordSize) bytes (32-byte key ID, 64-byte Ed25519 signature), " +
+                        "found \(record.bytes.count); the signature is corrupt, sign the payload again"
             )
         }
         keyID = id

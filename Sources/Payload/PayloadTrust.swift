@@ -19,14 +19,17 @@ public enum TrustError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case let .unsigned(p, id):
             return
-                "refused: payload \(p) (\(id.shortHex)) is unsigned, and a signature by a trusted key (--trust or the trust directory) is required; sign it with `xsplice sign --key KEY.key`"
+                "refused: payload \(p) (\(id.shortHex)) is unsigned, and a signature by a trusted key (--trust or " +
+                    "the trust directory) is required; sign it with `xsplice sign --key KEY.key`"
         case let .untrusted(p, id, keys):
             let list = keys.map(\.shortHex).joined(separator: ", ")
             return
-                "refused: payload \(p) (\(id.shortHex)) is signed by an untrusted key \(list); expected a signature by a key given with --trust or in the trust directory"
+                "refused: payload \(p) (\(id.shortHex)) is signed by an untrusted key \(list); expected a signature " +
+                    "by a key given with --trust or in the trust directory"
         case let .badSignature(p, id, key):
             return
-                "refused: the signature of key \(key.shortHex) on payload \(p) (\(id.shortHex)) does not verify (payload altered?); get an intact copy from its signer"
+                "refused: the signature of key \(key.shortHex) on payload \(p) (\(id.shortHex)) does not verify " +
+                    "(payload altered?); get an intact copy from its signer"
         case let .cannotVerify(p, key, reason):
             return "refused: the signature of key \(key.shortHex) on payload \(p) could not be checked: \(reason)"
         case let .malformed(e):

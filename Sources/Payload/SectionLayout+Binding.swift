@@ -22,7 +22,8 @@ extension SectionLayout {
         guard sym.sectionIndex < 0xff00 else {
             throw BuildError.cannotBind(reference: sym.name, user: place.user,
                 reason:
-                    "it is an absolute or common symbol (section index 0x\(String(sym.sectionIndex, radix: 16))), which has no place in the module; compile with -fno-common"
+                    "it is an absolute or common symbol (section index 0x\(String(sym.sectionIndex, radix: 16))), " +
+                        "which has no place in the module; compile with -fno-common"
             )
         }
         let idx = Int(sym.sectionIndex)
@@ -96,7 +97,8 @@ extension SectionLayout {
             if s.type == Symbol.typeObject, def.size != s.size {
                 throw BuildError.cannotBind(reference: s.name, user: place.user,
                     reason:
-                        "the variable is \(s.size) bytes in the fix but \(def.size) in the running build; a live patch cannot change the layout of existing data"
+                        "the variable is \(s.size) bytes in the fix but \(def.size) in the running build; a live " +
+                            "patch cannot change the layout of existing data"
                 )
             }
             let rel = sectionRelative ? addend &- Int64(bitPattern: s.value) : addend
@@ -104,7 +106,8 @@ extension SectionLayout {
             if let c = chosen, c.def.value &+ UInt64(bitPattern: c.addend) != absolute {
                 throw BuildError.cannotBind(reference: "\(place.section.name)+\(addend)", user: place.user,
                     reason:
-                        "it may mean \(c.def.name) or \(s.name), which the fix lays out differently from the running build; keep the order of the file's variables"
+                        "it may mean \(c.def.name) or \(s.name), which the fix lays out differently from the running " +
+                            "build; keep the order of the file's variables"
                 )
             }
             if chosen == nil { chosen = (def, rel) }
@@ -153,7 +156,8 @@ extension SectionLayout {
         guard !hits.isEmpty else {
             throw BuildError.cannotBind(reference: "\(section.name)+\(addend)", user: place.user,
                 reason:
-                    "no function or variable of the object lies at that offset, so it cannot be matched with the running build"
+                    "no function or variable of the object lies at that offset, so it cannot be matched with the " +
+                        "running build"
             )
         }
         return hits

@@ -21,7 +21,9 @@ extension SectionLayout {
         guard existing.count == candidates.count else {
             throw BuildError.cannotBind(reference: "\(section.name)+\(addend)", user: place.user,
                 reason:
-                    "it may mean \(existing.map(\.name).joined(separator: ", ")) of the running build or the new \(candidates.filter { binaryDefinition(like: $0) == nil }.map(\.name).joined(separator: ", ")); reference the object by name (compile with -fdata-sections)"
+                    "it may mean \(existing.map(\.name).joined(separator: ", ")) of the running build or the new " +
+                        candidates.filter { binaryDefinition(like: $0) == nil }.map(\.name).joined(separator: ", ") +
+                        "; reference the object by name (compile with -fdata-sections)"
             )
         }
         for s in existing where !carriesRelocations(s) {
@@ -54,7 +56,8 @@ extension SectionLayout {
         guard def.size == s.size else {
             throw BuildError.cannotBind(reference: s.name, user: user,
                 reason:
-                    "the read-only object is \(s.size) bytes in the fix but \(def.size) in the running build; a live patch cannot change existing data (give the fix a new object under a new name)"
+                    "the read-only object is \(s.size) bytes in the fix but \(def.size) in the running build; a live " +
+                        "patch cannot change existing data (give the fix a new object under a new name)"
             )
         }
         guard section.type != Section.nobits, let count = Int(exactly: s.size),
@@ -65,7 +68,9 @@ extension SectionLayout {
         if let at = old.indices.first(where: { old[$0] != new[$0] }) {
             throw BuildError.cannotBind(reference: s.name, user: user,
                 reason:
-                    "the fix changes the initialiser of this existing read-only object (first at byte \(at)), but code and pointers of the running build use the old object; a live patch cannot change existing data (give the fix a new object under a new name)"
+                    "the fix changes the initialiser of this existing read-only object (first at byte \(at)), but " +
+                        "code and pointers of the running build use the old object; a live patch cannot change " +
+                        "existing data (give the fix a new object under a new name)"
             )
         }
     }

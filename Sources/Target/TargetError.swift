@@ -29,7 +29,8 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "no process with PID \(pid); check the PID (it may have exited)"
         case let .permission(pid, what):
             return
-                "not permitted to \(what) process \(pid); run as root or as the process owner, and check /proc/sys/kernel/yama/ptrace_scope"
+                "not permitted to \(what) process \(pid); run as root or as the process owner, and check " +
+                    "/proc/sys/kernel/yama/ptrace_scope"
         case let .mapFilesDenied(pid):
             return "not permitted to read the files process \(pid) maps: /proc/\(pid)/map_files needs CAP_SYS_ADMIN, "
                 + "even for the process's owner; run xsplice as root (or with CAP_SYS_ADMIN and CAP_SYS_PTRACE)"
@@ -49,10 +50,12 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "process \(pid) exited while xsplice was working: \(detail)"
         case let .remoteSyscall(name, result):
             return
-                "remote \(name) in the target failed: \(result < 0 && result > -4096 ? String(cString: strerror(Int32(-result))) : "returned \(result)")"
+                "remote \(name) in the target failed: " +
+                    "\(result < 0 && result > -4096 ? String(cString: strerror(Int32(-result))) : "returned \(result)")"
         case let .binaryReplaced(path):
             return
-                "the file mapped as \(path) differs from the one the process runs (replaced on disk?); xsplice reads the mapped file through /proc/PID/map_files and could not"
+                "the file mapped as \(path) differs from the one the process runs (replaced on disk?); xsplice reads " +
+                    "the mapped file through /proc/PID/map_files and could not"
         case let .notMapped(a):
             return "address 0x\(String(a, radix: 16)) is not mapped in the target"
         case .noSyscallSite:

@@ -31,7 +31,10 @@ struct BuildCommand: ParsableCommand {
     @Option(
         name: .customLong("function"),
         help:
-            "NAME, FILE:NAME, NAME@0xADDR or 0xADDR; repeatable. Default: every function of the object that the binary has."
+            """
+            NAME, FILE:NAME, NAME@0xADDR or 0xADDR; repeatable. Default: every function of the object that the \
+            binary has.
+            """
     )
     var functions: [String] = []
     @Option(name: .long, help: "A name for people; default: the output file name.") var name: String?
@@ -73,7 +76,8 @@ struct BuildCommand: ParsableCommand {
             try Console.json(PayloadDescription(file))
         } else {
             Console.out(
-                "built \(output): payload \(file.payload.name) \(file.id.hex), \(file.payload.functions.count) function(s): \(file.payload.functions.map(\.displayName).joined(separator: ", "))"
+                "built \(output): payload \(file.payload.name) \(file.id.hex), \(file.payload.functions.count) " +
+                    "function(s): \(file.payload.functions.map(\.displayName).joined(separator: ", "))"
             )
         }
     }

@@ -25,7 +25,8 @@ struct KeygenCommand: ParsableCommand {
             try Console.json(KeygenOutput(key_id: id, private_key: paths.key, public_key: paths.pub))
         } else {
             Console.out(
-                "key id   \(id)\nprivate  \(paths.key) (mode 0600, keep it secret)\npublic   \(paths.pub) (pass with --trust, or copy into \(TrustPolicy.defaultDirectory))"
+                "key id   \(id)\nprivate  \(paths.key) (mode 0600, keep it secret)\npublic   \(paths.pub) (pass with " +
+                    "--trust, or copy into \(TrustPolicy.defaultDirectory))"
             )
         }
     }

@@ -7,7 +7,9 @@ import Payload
 struct TrustOptions: ParsableArguments {
     @Option(name: .customLong("trust"),
         help: ArgumentHelp(
-            "A trusted public key (PEM); repeatable. With any trusted key, unsigned or badly signed payloads are refused. Keys in $\(TrustPolicy.environmentVariable) (default \(TrustPolicy.defaultDirectory)) are always trusted.",
+            "A trusted public key (PEM); repeatable. With any trusted key, unsigned or badly signed payloads are " +
+                "refused. Keys in $\(TrustPolicy.environmentVariable) (default \(TrustPolicy.defaultDirectory)) are " +
+                "always trusted.",
                                valueName: "PUB"))
     var trust: [String] = []
 
@@ -22,7 +24,8 @@ struct TrustOptions: ParsableArguments {
             throw Exit(
                 code: Exit.badInput,
                 message:
-                    "trust policy (\(TrustPolicy.directory())): \(error); fix or remove the file, since a policy key is never skipped"
+                    "trust policy (\(TrustPolicy.directory())): \(error); fix or remove the file, since a policy key " +
+                        "is never skipped"
             )
         }
     }

@@ -5,7 +5,8 @@ struct XSplice: ParsableCommand {
         commandName: "xsplice",
         abstract: "Verification-first live patching of running x86-64 Linux programs.",
         discussion:
-            "Exit codes: 0 done or the state holds; 1 refused, target unchanged; 2 bad input; 3 the target may be inconsistent.",
+            "Exit codes: 0 done or the state holds; 1 refused, target unchanged; 2 bad input; 3 the target may be " +
+                "inconsistent.",
         version: "xsplice \(xspliceVersion) (source \(sourceCommit))",
         subcommands: [BuildCommand.self, InspectCommand.self, VerifyCommand.self, ApplyCommand.self,
                       RevertCommand.self, ReplaceCommand.self, ListCommand.self, RecoverCommand.self,

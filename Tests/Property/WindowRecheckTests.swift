@@ -81,7 +81,10 @@ final class InterferingProcess: ProcessControl, @unchecked Sendable {
             #expect(target.beforeNextStop == nil, "\(program) \(file.payload.name): the window was never opened")
             #expect(
                 code == 1,
-                "\(program) \(file.payload.name): \(fn.displayName) turned foreign before the window, yet apply gave exit \(code): \(message)"
+                """
+                \(program) \(file.payload.name): \(fn.displayName) turned foreign before the window, yet apply gave \
+                exit \(code): \(message)
+                """
             )
             #expect(
                 try u.codeBytes(session) == after.bytes,

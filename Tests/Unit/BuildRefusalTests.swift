@@ -123,7 +123,8 @@ import Testing
     @Test func libraryWithoutSonameIsKnownByItsFileName() throws {
         let lib = try gcc(
             "libnoname.so",
-            "__attribute__((noinline)) int lib_fn(int x) { int s = 0; for (int i = 0; i < x; i++) s += i ^ x; return s; }\n",
+            "__attribute__((noinline)) int lib_fn(int x) { int s = 0; for (int i = 0; i < x; i++) s += i ^ x; return " +
+                "s; }\n",
                           ["-O2", "-g", "-fPIC", "-shared", "-ffunction-sections"])
         let obj = try gcc(
             "libfix.o", "int lib_fn(int x) { return x * 7; }\n", ["-O2", "-c", "-fPIC", "-ffunction-sections"])

@@ -326,7 +326,8 @@ struct ELFMalformedTests {
         #expect(throws: ELFError.badEntrySize(what: what, expected: 24, found: 16)) {
             try broken.relocations(in: broken.sections[rela.index])
         }
-        bytes = good; Self.put(UInt32(rela.index), at: shoff + rela.index * 64 + 40, in: &bytes)  // sh_link to non-symtab
+        bytes = good; Self.put(UInt32(rela.index), at: shoff + rela.index * 64 + 40,
+                               in: &bytes)  // sh_link to non-symtab
         broken = try ELFFile(bytes: bytes)
         #expect(
             throws: ELFError.badSectionIndex(

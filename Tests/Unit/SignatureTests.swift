@@ -10,7 +10,8 @@ import Testing
     static let secret = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
     static let `public` = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
     static let signature =
-        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155" +
+            "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
 
     @Test func rfc8032Vector1() throws {
         let key = try Ed25519.PrivateKey(raw: try Hex.decode(Self.secret))

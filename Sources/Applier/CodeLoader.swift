@@ -124,7 +124,7 @@ enum CodeLoader {
             // Not a matter of reach: the target may map nothing more.
             throw TargetError.remoteSyscall(
                 name: "mmap of \(size) bytes for the new code (out of memory, its RLIMIT_AS, "
-                                                + "or vm.max_map_count reached)", result: -Int64(ENOMEM))
+                    + "or vm.max_map_count reached)", result: -Int64(ENOMEM))
         }
         throw ApplierError.outOfRange(
             what: "every free address for \(size) bytes of new code (module at 0x\(String(module.start, radix: 16)))")

@@ -73,7 +73,7 @@ extension LiveSession {
         for r in j.freeWhenDone {
             try derived.checkFreeable(
                 r.address, r.size, records: j.after, label: "code being freed",
-                                                             unwind: r.unwindFrames != nil) }
+                unwind: r.unwindFrames != nil) }
         let outcome = try StopWindow.run(target: target, timeoutSeconds: timeoutSeconds, busy: {
             j.writes.map { BusyRange(range: $0.address..<($0.address + UInt64($0.new.count)), name: $0.function) }
                 + j.freeWhenDone.map { $0.busy("code being freed") }

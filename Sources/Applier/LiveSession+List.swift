@@ -37,9 +37,8 @@ extension LiveSession {
                       applied_at: fmt.string(from: Date(timeIntervalSince1970: Double(r.appliedAtMicros) / 1_000_000)),
                       region: hex(r.regionAddress), functions: r.functions.map { fn in
                           let state: String
-                    switch (try? standing(of: r, at: fn, in: reg))
-                        ?? .foreign(.unreadable("the function cannot be read"))
-                    {
+                          switch (try? standing(of: r, at: fn, in: reg))
+                              ?? .foreign(.unreadable("the function cannot be read")) {
                           case .intact: state = "active"
                           case let .covered(by: top): state = "beneath \(reg.payloadName(top) ?? top.shortHex)"
                           case .notRecorded: state = "MISMATCH (not recorded at its own entry)"

@@ -90,7 +90,7 @@ extension LiveSession {
                     sites.append(
                         try planJump(
                             f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: inherited,
-                                              registry: reg, writer: &writer, guards: &guards))
+                            registry: reg, writer: &writer, guards: &guards))
                     handled.insert(entries[i])
                     rows.append(
                         .init(
@@ -101,7 +101,7 @@ extension LiveSession {
                 let derived = RegistryDerivedWrites(target: target)
                 try derived.checkFreeable(
                     cur.regionAddress, cur.regionSize, records: others, label: "the new code of \(cur.name)",
-                                          unwind: cur.unwindFrames != nil)
+                    unwind: cur.unwindFrames != nil)
                 for fn in cur.functions where !handled.contains(fn.site.entryAddress) {
                     try derived.check(patchAddress: fn.site.patchAddress, bytes: fn.site.savedBytes, records: others,
                                       label: fn.displayName)
@@ -120,8 +120,8 @@ extension LiveSession {
                                              usesVariablesOf: NewVariables.owners(p))
                 let plan = try makePlan(
                     snap, writer: writer, guards: guards, records: reg.records.filter { $0.id != cur.id } + [record],
-                                        operation: "replace \(cur.name) with \(p.name)", mine: journal,
-                                        freeWhenDone: [cur.region])
+                    operation: "replace \(cur.name) with \(p.name)", mine: journal,
+                    freeWhenDone: [cur.region])
                 return (plan, rows)
             }
             FaultInjection.point("resumed", target: target.pid)

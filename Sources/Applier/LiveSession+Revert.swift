@@ -103,8 +103,8 @@ extension LiveSession {
             }
             let plan = try makePlan(
                 snap, writer: writer, guards: guards, records: snap.registry.records.filter { $0.id != current.id },
-                                    operation: "revert \(current.name)", mine: nil,
-                                    freeWhenDone: [current.region])
+                operation: "revert \(current.name)", mine: nil,
+                freeWhenDone: [current.region])
             return (plan, rows)
         }
         FaultInjection.point("resumed", target: target.pid)

@@ -112,7 +112,7 @@ public final class LiveSession {
                     sites.append(
                         try planJump(
                             f, entry: entries[i], to: code.replacements[i], payload: file.id, saved: nil,
-                                              registry: snap.registry, writer: &writer, guards: &guards))
+                            registry: snap.registry, writer: &writer, guards: &guards))
                     rows.append(
                         .init(
                             function: f.displayName, address: hex(entries[i]), before: describe(st, snap.registry),

@@ -50,7 +50,7 @@ struct RegistryDerivedWrites {
         throw refusal(
             label, patchAddress,
             "the jump leads to 0x\(String(dest, radix: 16)), which is no recorded replacement "
-                      + "whose live code matches its hash")
+                + "whose live code matches its hash")
     }
 
     /// A region xsplice may free: covered by mappings with no file behind

@@ -115,7 +115,7 @@ public struct Linker {
             }
             return Binding(
                 reference: ref, kind: .ifunc, module: moduleName, definition: Self.name(at: impl.address, in: module),
-                           address: impl.address, reason: impl.evidence, isData: false)
+                address: impl.address, reason: impl.evidence, isData: false)
         }
         return Binding(reference: ref, kind: .module, module: moduleName, definition: ref,
                        address: module.liveAddress(address), reason: "in the patched module, bound at build time",

@@ -233,6 +233,6 @@ extension SectionLayout {
         throw BuildError.ambiguous(
             name,
             candidates: defs.map { "\($0.file ?? "?"):\(name)@0x\(String($0.value, radix: 16))" }
-                                   + (user.isEmpty ? [] : ["(used by \(user))"]))
+                + (user.isEmpty ? [] : ["(used by \(user))"]))
     }
 }

@@ -10,7 +10,7 @@ struct TrustOptions: ParsableArguments {
             "A trusted public key (PEM); repeatable. With any trusted key, unsigned or badly signed payloads are " +
                 "refused. Keys in $\(TrustPolicy.environmentVariable) (default \(TrustPolicy.defaultDirectory)) are " +
                 "always trusted.",
-                               valueName: "PUB"))
+            valueName: "PUB"))
     var trust: [String] = []
 
     /// The trusted keys: those given on the command line, then the policy's.

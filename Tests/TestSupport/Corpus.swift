@@ -45,7 +45,7 @@ public struct Manifest {
                 let on = extra.first { $0.hasPrefix("ontop=") }.map { String($0.dropFirst(6)) }
                 variants[f[1]] = Variant(
                     name: f[1], functions: fns, tokens: Dictionary(uniqueKeysWithValues: zip(fns, toks)),
-                                         onTopOf: on, alsoVirgin: extra.contains("alsovirgin"))
+                    onTopOf: on, alsoVirgin: extra.contains("alsovirgin"))
                 variantOrder.append(f[1])
             default: continue
             }

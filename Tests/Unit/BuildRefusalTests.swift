@@ -106,11 +106,11 @@ import Testing
         let bin = try gcc("prog6", src, ["-O2", "-g", "-ffunction-sections"])
         let grown = try gcc(
             "grown.o", "static int table[8];\nint target_fn(int x) { table[x & 7] += x; return table[0]; }\n",
-                            ["-O2", "-c", "-ffunction-sections"])
+            ["-O2", "-c", "-ffunction-sections"])
         try refuse(["--binary", bin, "--object", grown, "--function", "target_fn"], ["table", "target_fn", "16", "32"])
         let same = try gcc(
             "same.o", "static int table[4];\nint target_fn(int x) { table[x & 3] -= x; return table[1]; }\n",
-                           ["-O2", "-c", "-ffunction-sections"])
+            ["-O2", "-c", "-ffunction-sections"])
         let ok = try Shell.xsplice([
             "build", "--binary", bin, "--object", same, "--function", "target_fn", "-o", "\(dir)/same.xsp",
         ])
@@ -125,7 +125,7 @@ import Testing
             "libnoname.so",
             "__attribute__((noinline)) int lib_fn(int x) { int s = 0; for (int i = 0; i < x; i++) s += i ^ x; return " +
                 "s; }\n",
-                          ["-O2", "-g", "-fPIC", "-shared", "-ffunction-sections"])
+            ["-O2", "-g", "-fPIC", "-shared", "-ffunction-sections"])
         let obj = try gcc(
             "libfix.o", "int lib_fn(int x) { return x * 7; }\n", ["-O2", "-c", "-fPIC", "-ffunction-sections"])
         let out = "\(dir)/noname.xsp"

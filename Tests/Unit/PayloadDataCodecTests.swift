@@ -11,7 +11,7 @@ import Testing
         p.sections.append(
             LoadSection(
                 name: ".data", kind: .writableData, alignment: 4, bytes: [41, 0, 0, 0, 7, 0, 0, 0],
-                                      relocations: [], variables: variables))
+                relocations: [], variables: variables))
         p.sections[0].relocations.append(PayloadRelocation(offset: 0, type: .abs64, addend: 0,
                                                            target: .payloadVariable(payload: "base", name: "calls")))
         p.sections[0].relocations.sort { $0.offset < $1.offset }

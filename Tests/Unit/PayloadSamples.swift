@@ -11,13 +11,15 @@ enum PayloadSamples {
         let text = LoadSection(name: ".text.compute_a", kind: .code, alignment: 16,
                                bytes: [0xf3, 0x0f, 0x1e, 0xfa, 0x8b, 0x05, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xc3],
                                relocations: [
-                PayloadRelocation(offset: 6, type: .pc32, addend: -4, target: .symbol(name: "g_scale", file: "")),
-                PayloadRelocation(
-                    offset: 11, type: .plt32, addend: -4, target: .symbol(name: "helper", file: "main.c")),
+                                   PayloadRelocation(offset: 6, type: .pc32, addend: -4,
+                                                     target: .symbol(name: "g_scale", file: "")),
+                                   PayloadRelocation(offset: 11, type: .plt32, addend: -4,
+                                                     target: .symbol(name: "helper", file: "main.c")),
                                ])
         let text2 = LoadSection(name: ".text.compute_b", kind: .code, alignment: 16,
                                 bytes: [0x48, 0x8d, 0x3d, 0, 0, 0, 0, 0xc3],
-            relocations: [PayloadRelocation(offset: 3, type: .pc32, addend: -4, target: .section(2))])
+                                relocations: [PayloadRelocation(offset: 3, type: .pc32, addend: -4,
+                                                                target: .section(2))])
         let ro = LoadSection(
             name: ".rodata.str1.1", kind: .readOnlyData, alignment: 1, bytes: Array("hi\0".utf8), relocations: [])
         let a = oldCode(1, 40), b = oldCode(2, 24)

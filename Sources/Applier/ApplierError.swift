@@ -6,8 +6,12 @@ import OldCodeCheck
 /// as it was (exit 1); `badRequest` and `unresolved` are bad input (exit 2);
 /// `inconsistent` means a rollback itself failed (exit 3).
 public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// A refusal that has no case of its own yet; prefer a specific case.
-    case conflict(String)
+    /// The new code carries unwind information that no unwinder in the
+    /// target can take (none loaded, or several and no way to choose).
+    case unwindUnavailable(payload: String, reason: String)
+    /// Registering or removing the new code's frames in the target's
+    /// unwinder did not happen as planned.
+    case unwindRegistration(String)
     /// Functions of `payload` are in states it does not accept (`when`
     /// says at which check: before loading, or just before the write).
     case notAccepted(payload: String, functions: [Rejection], when: Moment)
@@ -43,7 +47,9 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         switch self {
-        case let .conflict(why): return "refused: \(why); nothing was written"
+        case let .unwindUnavailable(p, why):
+            return "refused: payload \(p) \(why); nothing was written"
+        case let .unwindRegistration(why): return "refused: \(why)"
         case let .notAccepted(p, rows, when):
             return "refused: payload \(p) \(when.phrase): " + rows.map(\.description).joined(separator: "; ")
                 + "; nothing was written"
@@ -99,9 +105,9 @@ public enum ApplierError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The exit code the README documents for this case.
     public var exitCode: Int32 {
         switch self {
-        case .conflict, .notAccepted, .pendingOperation, .operationInProgress, .journalTakenOver, .journalForeign,
-             .registryWriteUnproven, .foreign, .busy, .notFree, .coveredBy, .variablesInUse, .registryCorrupt,
-             .writeFailed, .notPatchable, .stalePlan: return 1
+        case .unwindUnavailable, .unwindRegistration, .notAccepted, .pendingOperation, .operationInProgress,
+             .journalTakenOver, .journalForeign, .registryWriteUnproven, .foreign, .busy, .notFree,
+             .coveredBy, .variablesInUse, .registryCorrupt, .writeFailed, .notPatchable, .stalePlan: return 1
         case .notApplied, .unresolved, .outOfRange, .badRequest: return 2
         case .inconsistent: return 3
         }

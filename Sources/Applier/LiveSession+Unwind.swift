@@ -31,7 +31,7 @@ extension LiveSession {
         let l = try store.load(at: code.registryBase)
         var reg = l.registry
         guard var j = reg.journal, j.nonce == code.journal.nonce else {
-            throw ApplierError.conflict("the pending operation changed under this one; nothing was written")
+            throw ApplierError.journalTakenOver(operation: code.journal.operation)
         }
         j.freeIfAbandoned = j.freeIfAbandoned.map {
             $0.address == code.region ? Journal.Region(address: $0.address, size: $0.size, unwindFrames: frames) : $0

@@ -53,13 +53,17 @@ enum UnwindRegistrar {
             return (m, m.liveAddress(r.value), m.liveAddress(d.value))
         }
         guard found.count <= 1 else {
-            throw ApplierError.conflict("payload \(p.name) carries unwind information, and several loaded "
+            throw ApplierError.unwindUnavailable(
+                payload: p.name,
+                reason: "carries unwind information, and several loaded "
                 + "modules export an unwinder (\(found.map(\.0.soname).joined(separator: ", "))); xsplice "
                 + "cannot tell which one unwinds the new code")
         }
         guard let (m, r, d) = found.first else {
             if s.namesPersonality {
-                throw ApplierError.conflict("payload \(p.name) has C++ exception handling in its new code, but "
+                throw ApplierError.unwindUnavailable(
+                    payload: p.name,
+                    reason: "has C++ exception handling in its new code, but "
                     + "no unwinder (a module exporting __register_frame_info, such as libgcc_s.so.1) is loaded "
                     + "in the target to register it with")
             }
@@ -81,7 +85,7 @@ enum UnwindRegistrar {
             abandonable: { $0.syscall == futex })
         do { _ = try target.callFunction(call) } catch let e as RemoteCallError { throw refusal(e) }
         guard try recorded(frames, in: object, target: target) else {
-            throw ApplierError.conflict("\(u.module)'s __register_frame_info did not record the new code's "
+            throw ApplierError.unwindRegistration("\(u.module)'s __register_frame_info did not record the new code's "
                 + "frames as libgcc does; the new code stays loaded and registered but is not applied")
         }
     }
@@ -142,7 +146,7 @@ enum UnwindRegistrar {
 
     static func refusal(_ e: RemoteCallError) -> ApplierError {
         if case let .overran(_, _, undone) = e, !undone { return .inconsistent("\(e)") }
-        return .conflict("\(e)")
+        return .unwindRegistration("\(e); nothing was written")
     }
 
     static func le64<C: Collection>(_ b: C) -> UInt64 where C.Element == UInt8 {

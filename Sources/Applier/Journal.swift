@@ -1,4 +1,5 @@
 import Foundation
+import Target
 
 /// An operation in flight, kept in the registry so that a crash of xsplice
 /// at any point can be finished by the next command (`recover`).
@@ -63,7 +64,7 @@ public struct Journal: Codable, Sendable, Equatable {
     var ownerAlive: Bool {
         if ownerPID == getpid() { return true }
         guard kill(ownerPID, 0) == 0 else { return false }
-        let comm = (try? String(contentsOfFile: "/proc/\(ownerPID)/comm", encoding: .utf8)) ?? ""
+        let comm = (try? ProcFile.text("/proc/\(ownerPID)/comm")) ?? ""
         return comm.hasPrefix("xsplice")
     }
 }

@@ -32,7 +32,8 @@ public enum HostStatus {
     }
 
     static func carriesRegistry(_ pid: Int32) -> Bool {
-        guard let maps = try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8) else { return false }
+        // To its end: the registry's line may lie far past the first 4 KiB.
+        guard let maps = try? ProcFile.text("/proc/\(pid)/maps") else { return false }
         return maps.contains("/memfd:\(RegistryStore.memfdName)")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Target
 
 /// Which processes a batch considers. Every selector is read from /proc or
 /// cgroupfs when the batch starts; a process that ends before its turn is
@@ -59,7 +60,7 @@ public enum Selection: Sendable, Equatable {
             if FileManager.default.fileExists(atPath: full + "/cgroup.procs") { dirs.append(full) }
         }
         for d in dirs {
-            guard let text = try? String(contentsOfFile: d + "/cgroup.procs", encoding: .utf8) else { continue }
+            guard let text = try? ProcFile.text(d + "/cgroup.procs") else { continue }
             pids += text.split(separator: "\n").compactMap { Int32($0) }
         }
         return pids.sorted()

@@ -46,7 +46,8 @@ enum OwnProcessIfunc {
     /// glibc lets GLIBC_TUNABLES (and the older LD_HWCAP_MASK) change the CPU
     /// features resolvers see; they must be the same in both processes.
     private static func sameTunables(_ pid: Int32) -> Bool {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+        // To its end: an environment is often longer than one procfs page.
+        guard let data = try? ProcFile.bytes("/proc/\(pid)/environ") else { return false }
         let env = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         for key in ["GLIBC_TUNABLES", "LD_HWCAP_MASK"] {
             let theirs = env.first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }

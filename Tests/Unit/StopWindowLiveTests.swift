@@ -71,6 +71,10 @@ import TestSupport
         #expect(offset > 4096, "the registry line should be far into the file")
         let list = try h.xs("list", "--pid", h.pid)
         #expect(list.status == 0 && list.stdout.contains("stopwin-fixWork"), "\(list.stdout)\(list.stderr)")
+        // The host-wide status finds the registry through the same long maps.
+        let status = try h.xs("status", "--json")
+        #expect(status.stdout.contains("\"pid\":\(h.pid)") || status.stdout.contains("\"pid\" : \(h.pid)"),
+                "status must list \(h.pid): \(status.stdout)")
         #expect(try h.revert("fixWork").status == 0)
         #expect(h.process.waitForTokens(["work_fn": "100"])["work_fn"] == "100")
     }

@@ -61,23 +61,46 @@ public final class LiveProcess {
 
     public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    /// The most recent complete tick line, parsed as function=token pairs.
-    public func lastTick() -> (Int, [String: String])? {
+    /// The complete lines printed so far: a last line without its newline
+    /// may still be being written.
+    func completeLines() -> [Substring] {
         let text = output
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        // A last line without its newline may still be being written.
         if !text.hasSuffix("\n"), !lines.isEmpty { lines.removeLast() }
-        for line in lines.reversed().prefix(3) where line.hasPrefix("tick ") {
-            let f = line.split(separator: " ")
-            guard f.count >= 2, let n = Int(f[1]) else { continue }
-            var d: [String: String] = [:]
-            for kv in f.dropFirst(2) {
-                let p = kv.split(separator: "=", maxSplits: 1)
-                if p.count == 2 { d[String(p[0])] = String(p[1]) }
-            }
-            return (n, d)
+        return lines
+    }
+
+    /// A `tick N name=token ...` line as its number and tokens.
+    static func parseTick(_ line: Substring) -> (Int, [String: String])? {
+        let f = line.split(separator: " ")
+        guard f.count >= 2, f[0] == "tick", let n = Int(f[1]) else { return nil }
+        var d: [String: String] = [:]
+        for kv in f.dropFirst(2) {
+            let p = kv.split(separator: "=", maxSplits: 1)
+            if p.count == 2 { d[String(p[0])] = String(p[1]) }
+        }
+        return (n, d)
+    }
+
+    /// The most recent complete tick line, parsed as function=token pairs.
+    public func lastTick() -> (Int, [String: String])? {
+        for line in completeLines().reversed().prefix(3) {
+            if let t = Self.parseTick(line) { return t }
         }
         return nil
+    }
+
+    /// The first `count` complete tick lines numbered above `after`, waiting
+    /// up to `timeout` for them; fewer if they do not come in time.
+    public func ticks(after: Int, count: Int, timeout: Double) -> [(Int, [String: String])] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var out: [(Int, [String: String])] = []
+        while Date() < deadline {
+            out = completeLines().compactMap { Self.parseTick($0) }.filter { $0.0 > after }
+            if out.count >= count { return Array(out.prefix(count)) }
+            usleep(20_000)
+        }
+        return out
     }
 
     /// Waits for a tick printed after the current one whose tokens include

@@ -27,27 +27,6 @@ import Testing
         return p
     }
 
-    /// Ticks printed after `after`, parsed.
-    func ticks(_ p: LiveProcess, after: Int, count: Int, timeout: Double = 10) -> [(Int, [String: String])] {
-        let deadline = Date().addingTimeInterval(timeout)
-        var out: [(Int, [String: String])] = []
-        while Date() < deadline {
-            out = p.output.split(separator: "\n").compactMap { line -> (Int, [String: String])? in
-                let f = line.split(separator: " ")
-                guard f.count >= 2, f[0] == "tick", let n = Int(f[1]), n > after else { return nil }
-                var d: [String: String] = [:]
-                for kv in f.dropFirst(2) {
-                    let x = kv.split(separator: "=", maxSplits: 1)
-                    if x.count == 2 { d[String(x[0])] = String(x[1]) }
-                }
-                return (n, d)
-            }
-            if out.count > count { return Array(out.prefix(count)) }
-            usleep(20_000)
-        }
-        return out
-    }
-
     /// Builds a payload from a test-made program and fix, starts the program
     /// and applies it; returns the process and the apply result.
     func buildStartApply(_ bin: String, _ obj: String, function: String) throws -> (LiveProcess, Shell.Result) {
@@ -206,7 +185,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let applied = p.lastTick()?.0 ?? 0
         let names = ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX"]
-        let seen = ticks(p, after: applied + 1, count: 12)
+        let seen = p.ticks(after: applied + 1, count: 12, timeout: 10)
         #expect(seen.count == 12, "\(p.output.suffix(300))")
         var sawRare = false
         for (n, t) in seen {
@@ -234,7 +213,7 @@ import Testing
         let r = try Shell.xsplice(["apply", "--pid", String(p.pid), xsp])
         #expect(r.status == 0, "\(r.stderr)")
         let applied = p.lastTick()?.0 ?? 0
-        let seen = ticks(p, after: applied + 1, count: 6)
+        let seen = p.ticks(after: applied + 1, count: 6, timeout: 10)
         #expect(seen.count == 6)
         for ((n, t), (_, u)) in zip(seen, seen.dropFirst()) {
             let a = Int(t["a"] ?? "") ?? -1, a2 = Int(u["a"] ?? "") ?? -1

@@ -25,28 +25,6 @@ import Testing
         return (count, stacked)
     }
 
-    /// Every tick line numbered above `after`, parsed, once more than `count` are there.
-    func ticks(_ p: LiveProcess, after: Int, count: Int, timeout: Double = 15) -> [(Int, [String: String])] {
-        let deadline = Date().addingTimeInterval(timeout)
-        var out: [(Int, [String: String])] = []
-        while Date() < deadline {
-            let lines = p.output.split(separator: "\n").dropLast()
-            out = lines.compactMap { line -> (Int, [String: String])? in
-                let f = line.split(separator: " ")
-                guard f.count >= 2, f[0] == "tick", let n = Int(f[1]), n > after else { return nil }
-                var d: [String: String] = [:]
-                for kv in f.dropFirst(2) {
-                    let x = kv.split(separator: "=", maxSplits: 1)
-                    if x.count == 2 { d[String(x[0])] = String(x[1]) }
-                }
-                return (n, d)
-            }
-            if out.count >= count { return Array(out.prefix(count)) }
-            usleep(20_000)
-        }
-        return out
-    }
-
     /// The mapping of the target that starts at `address`, as its maps line.
     func mapping(_ pid: Int32, at address: UInt64) throws -> String? {
         let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
@@ -80,7 +58,7 @@ import Testing
         #expect(line.split(separator: " ")[1] == "rw-p" && line.split(separator: " ").count == 5, "\(line)")
 
         // From the first patched call: calls counts up from 41 + 1, first is 1 only once.
-        let patched = ticks(p, after: before, count: 40).filter { $0.1["calls"] != "none" }
+        let patched = p.ticks(after: before, count: 40, timeout: 15).filter { $0.1["calls"] != "none" }
         try #require(patched.count >= 3, "\(p.output.suffix(400))")
         #expect(patched[0].1["calls"] == "42" && patched[0].1["first"] == "1", "\(patched[0])")
         for (k, t) in patched.enumerated() {
@@ -92,7 +70,7 @@ import Testing
         let s = try Shell.xsplice(["apply", "--pid", "\(p.pid)", stacked])
         #expect(s.status == 0, "\(s.stderr)")
         let atStack = p.lastTick()?.0 ?? 0
-        let both = ticks(p, after: atStack + 1, count: 3)
+        let both = p.ticks(after: atStack + 1, count: 3, timeout: 15)
         try #require(both.count == 3, "\(p.output.suffix(400))")
         for t in both { #expect(t.1["peek"] == t.1["calls"] && t.1["first"] == "0", "tick \(t.0): \(t.1)") }
         let counted = Int(both[2].1["calls"] ?? "") ?? 0
@@ -101,13 +79,13 @@ import Testing
         // The owner cannot go while the stacked payload uses its variable.
         let r1 = try Shell.xsplice(["revert", "--pid", "\(p.pid)", "count"])
         #expect(r1.status == 1 && r1.stderr.contains("stacked"), "\(r1.stderr)")
-        let still = ticks(p, after: p.lastTick()?.0 ?? 0, count: 1)
+        let still = p.ticks(after: p.lastTick()?.0 ?? 0, count: 1, timeout: 15)
         #expect(still.first.map { $0.1["peek"] == $0.1["calls"] } == true, "\(still)")
 
         // Stacked reverted: peek is the program's again; the counter carries on.
         let r2 = try Shell.xsplice(["revert", "--pid", "\(p.pid)", "stacked"])
         #expect(r2.status == 0, "\(r2.stderr)")
-        let alone = ticks(p, after: (p.lastTick()?.0 ?? 0) + 1, count: 1)
+        let alone = p.ticks(after: (p.lastTick()?.0 ?? 0) + 1, count: 1, timeout: 15)
         let t = try #require(alone.first)
         #expect(t.1["peek"] == String(t.0 % 7 - 100), "\(t)")
         #expect(t.1["calls"] == String(42 + (t.0 - patched[0].0)), "\(t)")
@@ -136,7 +114,7 @@ import Testing
         let before = p.lastTick()?.0 ?? 0
         let a = try Shell.xsplice(["apply", "--pid", "\(p.pid)", out])
         #expect(a.status == 0, "\(a.stderr)")
-        let patched = ticks(p, after: before, count: 40).filter { $0.1["first"] == "pointer" }
+        let patched = p.ticks(after: before, count: 40, timeout: 15).filter { $0.1["first"] == "pointer" }
         try #require(patched.count >= 3, "\(p.output.suffix(400))")
         // 41, then + 2 per call through the pointer to the new bump().
         for (k, t) in patched.enumerated() { #expect(t.1["calls"] == String(43 + 2 * k), "tick \(t.0): \(t.1)") }

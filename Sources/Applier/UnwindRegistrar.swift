@@ -36,8 +36,6 @@ enum UnwindRegistrar {
     /// Calls return into the unwinder's own page (writable, never
     /// executable), past libgcc's record: the fault there ends the call.
     static let returnOffset: UInt64 = 2048
-    /// How much of a stack is scanned for return addresses into the unwinder.
-    static let stackScanLimit: UInt64 = 8 << 20
 
     /// What to do with a payload's unwind section in this target, decided
     /// before anything is loaded: nil when it has none, or when the target
@@ -133,15 +131,20 @@ enum UnwindRegistrar {
         guard let stack = try target.maps().first(where: { $0.contains(t.stack) }) else {
             return "its stack is not mapped"
         }
-        let end = min(stack.end, t.stack + stackScanLimit)
-        let bytes = try target.read(t.stack & ~7, count: Int(end - (t.stack & ~7)))
-        var i = 0
-        while i + 8 <= bytes.count {
-            let w = le64(bytes[i..<(i + 8)])
-            if u.code.contains(where: { $0.contains(w) }) { return "a frame of \(u.module) is on its stack" }
-            i += 8
+        // The whole live stack, as the busy check reads it: a frame of the
+        // unwinder anywhere on it may be the one holding its lock.
+        let start = t.stack & ~7
+        let bytes = try target.read(start, count: Int(stack.end - start))
+        let holds = bytes.withUnsafeBytes { raw -> Bool in
+            var i = 0
+            while i + 8 <= raw.count {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if u.code.contains(where: { $0.contains(w) }) { return true }
+                i += 8
+            }
+            return false
         }
-        return nil
+        return holds ? "a frame of \(u.module) is on its stack" : nil
     }
 
     static func refusal(_ e: RemoteCallError) -> ApplierError {

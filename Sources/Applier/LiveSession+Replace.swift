@@ -29,9 +29,11 @@ extension LiveSession {
     /// active, and no moment has a half state.
     public func replace(_ oldKey: String, with file: PayloadFile, timeoutSeconds: Double = 5,
                         waitReturn: Bool = false) throws -> OperationResult {
-        try exclusively(timeoutSeconds) {
-            try whileAlive("replace") {
-                try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
+        try timingStops {
+            try exclusively(timeoutSeconds) {
+                try whileAlive("replace") {
+                    try replaceUnguarded(oldKey, with: file, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
+                }
             }
         }
     }

@@ -58,9 +58,11 @@ extension LiveSession {
 
     public func revert(_ nameOrID: String, timeoutSeconds: Double = 5,
                        waitReturn: Bool = false) throws -> OperationResult {
-        try exclusively(timeoutSeconds) {
-            try whileAlive("revert") {
-                try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
+        try timingStops {
+            try exclusively(timeoutSeconds) {
+                try whileAlive("revert") {
+                    try revertUnguarded(nameOrID, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
+                }
             }
         }
     }

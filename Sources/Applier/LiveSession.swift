@@ -36,11 +36,29 @@ public final class LiveSession {
 
     public func apply(_ file: PayloadFile, timeoutSeconds: Double = 5, dryRun: Bool = false,
                       waitReturn: Bool = false) throws -> OperationResult {
-        try exclusively(timeoutSeconds, unless: dryRun) {
-            try whileAlive("apply") {
-                try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun, waitReturn: waitReturn)
+        try timingStops {
+            try exclusively(timeoutSeconds, unless: dryRun) {
+                try whileAlive("apply") {
+                    try applyUnguarded(file, timeoutSeconds: timeoutSeconds, dryRun: dryRun, waitReturn: waitReturn)
+                }
             }
         }
+    }
+
+    /// Runs one operation with the target's stop ledger cleared, and reports
+    /// its longest per-thread stop (see `StopLedger`). A simulated target has
+    /// no ledger; its window is all it stops.
+    func timingStops(_ body: () throws -> OperationResult) throws -> OperationResult {
+        target.stopLedger?.reset()
+        var r = try body()
+        if let top = target.stopLedger?.longest {
+            r.max_thread_stop_us = top.micros
+            r.max_thread_stops = top.stops
+        } else if r.pause_us > 0 {
+            r.max_thread_stop_us = r.pause_us
+            r.max_thread_stops = 1
+        }
+        return r
     }
 
     /// A target that dies mid-operation makes every later step fail; report

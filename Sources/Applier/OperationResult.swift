@@ -15,6 +15,13 @@ public struct OperationResult: Codable, Sendable {
     /// From the first thread stopped to the last one resumed, in the window
     /// that wrote; 0 when nothing was stopped.
     public var pause_us: UInt64
+    /// The longest time any one thread was held over the whole operation,
+    /// summed over every stop that held it (the window, and the one-thread
+    /// stops of remote calls that map code, create the registry or register
+    /// unwind information, and of a wait for returns): at least `pause_us`.
+    public var max_thread_stop_us: UInt64 = 0
+    /// How many separate stops that thread went through.
+    public var max_thread_stops: Int = 0
     /// The pause split into stop, check, work and resume.
     public var phases_us: [String: UInt64]?
     public var attempts: Int
@@ -63,6 +70,10 @@ public struct OperationResult: Codable, Sendable {
         if let waited { s += waited.text + "\n" }
         if pause_us > 0 || attempts > 0 {
             s += "pause: \(pause_us) us (\(threads) thread\(threads == 1 ? "" : "s") stopped, attempt \(attempts))\n"
+        }
+        if max_thread_stop_us > 0 {
+            s += "longest stop of one thread: \(max_thread_stop_us) us over the whole operation "
+                + "(\(max_thread_stops) stop\(max_thread_stops == 1 ? "" : "s"))\n"
         }
         return s
     }

@@ -13,6 +13,8 @@ public struct BatchSummary: Codable, Sendable {
     public var wall_ms: UInt64 = 0
     /// The longest single pause among the processes written.
     public var max_pause_us: UInt64 = 0
+    /// The longest total stop of any one thread among the processes written.
+    public var max_thread_stop_us: UInt64 = 0
     public var workers: Int
     public var exit: Int32 = 0
 
@@ -24,6 +26,7 @@ public struct BatchSummary: Codable, Sendable {
     mutating func count(_ o: ProcessOutcome) {
         processes += 1
         max_pause_us = max(max_pause_us, o.pause_us)
+        max_thread_stop_us = max(max_thread_stop_us, o.max_thread_stop_us)
         switch o.result {
         case "applied", "reverted": changed += 1
         case "unchanged", "verified": unchanged += 1
@@ -44,7 +47,8 @@ public struct BatchSummary: Codable, Sendable {
             s += " (" + parts.joined(separator: ", ") + ")"
         }
         if inconsistent > 0 { s += ", \(inconsistent) MAY BE INCONSISTENT" }
-        s += "; \(wall_ms) ms wall, \(workers) workers, longest pause \(max_pause_us) us"
+        s += "; \(wall_ms) ms wall, \(workers) workers, longest pause \(max_pause_us) us, "
+            + "longest thread stop \(max_thread_stop_us) us"
         return s
     }
 }

@@ -12,6 +12,9 @@ public struct ProcessOutcome: Codable, Sendable {
     public var before: String
     public var after: String
     public var pause_us: UInt64
+    /// The longest a single thread was held over the operation, summed over
+    /// every stop (see `OperationResult.max_thread_stop_us`).
+    public var max_thread_stop_us: UInt64 = 0
     /// Why it was skipped or refused, as xsplice would say it for one PID.
     public var reason: String?
 
@@ -29,6 +32,7 @@ public struct ProcessOutcome: Codable, Sendable {
     public var text: String {
         var s = "\(pid) \(exe): \(result) \(before) -> \(after)"
         if pause_us > 0 { s += " pause \(pause_us) us" }
+        if max_thread_stop_us > 0 { s += ", longest thread stop \(max_thread_stop_us) us" }
         if let reason { s += " (\(reason))" }
         return s
     }

@@ -31,6 +31,7 @@ public enum ProcessWorker {
                 let r = try session.apply(file, timeoutSeconds: timeout, waitReturn: waitReturn)
                 o.after = "applied"
                 o.pause_us = r.pause_us
+                o.max_thread_stop_us = r.max_thread_stop_us
                 o.result = r.outcome == "already applied" ? "unchanged" : "applied"
                 if o.result == "unchanged" { o.reason = "already applied" }
             case let .verify(path):
@@ -55,6 +56,7 @@ public enum ProcessWorker {
                 let r = try session.revert(key, timeoutSeconds: timeout, waitReturn: waitReturn)
                 o.after = "not applied"
                 o.pause_us = r.pause_us
+                o.max_thread_stop_us = r.max_thread_stop_us
                 o.result = "reverted"
             }
         } catch let e as ApplierError {

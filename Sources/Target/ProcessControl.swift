@@ -48,12 +48,16 @@ public protocol ProcessControl: Target, WritableMemory {
     func addressSpaceCensus() throws -> AddressSpaceCensus
     /// Sharers among the processes created since `census`, looked up inside the stop.
     func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32]
+    /// Where every stop of the target's threads is timed; nil for a target
+    /// whose threads are not real (a simulated one).
+    var stopLedger: StopLedger? { get }
 }
 
 extension ProcessControl {
     /// A target that cannot share its memory with another task (a simulated one).
     public func addressSpaceCensus() throws -> AddressSpaceCensus { .alone }
     public func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32] { [] }
+    public var stopLedger: StopLedger? { nil }
 }
 
 extension SyscallPort {

@@ -15,6 +15,8 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     private var elfCache: [String: ELFFile] = [:]
     private var moduleCache: [UInt64: LoadedModule] = [:]
     private var byName: [String: LoadedModule] = [:]
+    /// Every stop of this process's threads, timed per thread.
+    public let stopLedger: StopLedger? = StopLedger()
 
     public init(pid: Int32) throws {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { throw TargetError.noSuchProcess(pid) }
@@ -145,7 +147,7 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     }
 
     public func stopAll(timeoutSeconds: Double) throws -> any ThreadStop {
-        try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
+        try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds, ledger: stopLedger)
     }
 
     /// Compared through a live thread: a zombie leader has no memory to
@@ -166,7 +168,7 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         guard let tid = tids.contains(pid) ? pid : tids.min() else {
             throw TargetError.exited(pid: pid, detail: "no live thread is left")
         }
-        let world = try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds, onlyThread: tid)
+        let world = try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds, onlyThread: tid, ledger: stopLedger)
         defer { world.resume() }
         let sc = try RemoteSyscaller(world: world, memory: memory, thread: tid, modules: { try self.modules() })
         return try body(sc)

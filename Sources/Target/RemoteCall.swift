@@ -90,7 +90,8 @@ extension ProcessTarget {
         var reasons: [Int32: String] = [:]
         while true {
             for tid in try Threads.list(pid: pid) {
-                guard let world = try? StoppedWorld(pid: pid, timeoutSeconds: 1, onlyThread: tid),
+                guard let world = try? StoppedWorld(pid: pid, timeoutSeconds: 1, onlyThread: tid,
+                                                       ledger: stopLedger),
                       world.threads.contains(tid) else { continue }
                 defer { world.resume() }
                 let regs = try world.registers(tid)

@@ -43,6 +43,8 @@ public final class ReturnWatch {
     private var running: Set<Int32> = []
     private var fresh: Set<Int32> = []
     private let watched: Set<Int32>
+    /// Times each thread's stops: a thread let run is no longer held.
+    private let ledger: StopLedger?
     private let stubs: [Stub]
     public private(set) var arrived: Set<Int32> = []
     /// Set when the process was stopped by a job-control signal meanwhile.
@@ -63,6 +65,7 @@ public final class ReturnWatch {
         attached = h.attached
         pending = h.pendingSignals
         info = h.heldInfo
+        ledger = h.ledger
         stopped = Set(h.stopped)
         self.watched = watched
         self.stubs = stubs
@@ -82,7 +85,7 @@ public final class ReturnWatch {
             throw error
         }
         return try StoppedWorld(pid: pid, adopting: .init(attached: attached, stopped: Array(stopped),
-                                                          pendingSignals: pending, heldInfo: info),
+                                                          pendingSignals: pending, heldInfo: info, ledger: ledger),
                                 timeoutSeconds: stopTimeoutSeconds)
     }
 
@@ -108,6 +111,7 @@ public final class ReturnWatch {
             if errno == ESRCH { forget(tid); return }
             throw TargetError.ptrace(op: watched.contains(tid) ? "SYSCALL" : "CONT", tid: tid, errno: errno)
         }
+        ledger?.resumed(tid)
         stopped.remove(tid)
         running.insert(tid)
     }
@@ -121,6 +125,7 @@ public final class ReturnWatch {
 
     private func forget(_ tid: Int32) {
         info[tid] = nil
+        ledger?.resumed(tid)
         attached.remove(tid)
         running.remove(tid)
         stopped.remove(tid)
@@ -151,6 +156,7 @@ public final class ReturnWatch {
             return
         }
         guard xs_wifstopped(status) != 0 else { return }
+        ledger?.stopped(tid)
         running.remove(tid)
         stopped.insert(tid)
         let ev = xs_ptrace_event(status)
@@ -215,6 +221,7 @@ public final class ReturnWatch {
             if errno == ESRCH { forget(tid); return }
             throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno)
         }
+        ledger?.resumed(tid)
         stopped.remove(tid)
         running.insert(tid)
     }
@@ -246,8 +253,11 @@ public final class ReturnWatch {
     /// watched thread caught inside its stub, before the system call, is
     /// let run the few instructions to it, so that no thread is left there.
     private func stopRunning(deadline: UInt64) throws {
-        for tid in running where xs_interrupt(tid) != 0 && errno != ESRCH {
-            throw TargetError.ptrace(op: "INTERRUPT", tid: tid, errno: errno)
+        for tid in running {
+            ledger?.stopped(tid)
+            if xs_interrupt(tid) != 0 && errno != ESRCH {
+                throw TargetError.ptrace(op: "INTERRUPT", tid: tid, errno: errno)
+            }
         }
         try drain(deadline: deadline)
         for tid in stopped.sorted() where watched.contains(tid) && !arrived.contains(tid) {
@@ -291,7 +301,10 @@ public final class ReturnWatch {
     /// On a failure: let every thread go. Stopped ones are detached; running
     /// ones are interrupted first (ptrace detaches only stopped threads).
     private func releaseAll() {
-        for tid in running { _ = xs_interrupt(tid) }
+        for tid in running {
+            ledger?.stopped(tid)
+            _ = xs_interrupt(tid)
+        }
         let deadline = Clock.nowMicros() + 1_000_000
         while !running.isEmpty, Clock.nowMicros() < deadline {
             for tid in running.sorted() {
@@ -308,6 +321,7 @@ public final class ReturnWatch {
             let sig = pending[tid] ?? 0
             restoreInfo(tid, sig)
             _ = xs_detach(tid, sig)
+            ledger?.resumed(tid)
         }
         attached = []
         stopped = []

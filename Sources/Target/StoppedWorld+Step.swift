@@ -84,6 +84,7 @@ extension StoppedWorld {
             guard r == tid else { throw TargetError.ptrace(op: "waitpid", tid: tid, errno: errno) }
             if xs_wifexited(status) != 0 || xs_wifsignaled(status) != 0 {
                 attached.remove(tid)
+                ledger?.resumed(tid)
                 threads.removeAll { $0 == tid }
                 throw TargetError.exited(pid: pid, detail: "thread \(tid) ended during a remote system call")
             }

@@ -17,6 +17,8 @@ public final class StoppedWorld: ThreadStop {
     /// can no longer deliver it, so `resume()` queues it again first.
     var movedOn: Set<Int32> = []
     var attached: Set<Int32> = []
+    /// Where each thread's stop is timed, summed over the operation.
+    let ledger: StopLedger?
     public private(set) var firstStopMicros: UInt64 = 0
     public private(set) var resumedMicros: UInt64 = 0
     private var resumed = false
@@ -29,8 +31,9 @@ public final class StoppedWorld: ThreadStop {
 
     /// Stops every thread of `pid`, or only `onlyThread` when given (for
     /// remote syscalls, which need one thread while the others run).
-    public init(pid: Int32, timeoutSeconds: Double, onlyThread: Int32? = nil) throws {
+    public init(pid: Int32, timeoutSeconds: Double, onlyThread: Int32? = nil, ledger: StopLedger? = nil) throws {
         self.pid = pid
+        self.ledger = ledger
         let deadline = Clock.nowMicros() + UInt64(max(0.05, timeoutSeconds) * 1_000_000)
         do {
             try stopAll(deadline: deadline, only: onlyThread)
@@ -45,6 +48,7 @@ public final class StoppedWorld: ThreadStop {
     /// from here: the held threads' wait is reported separately.
     init(pid: Int32, adopting h: Handover, timeoutSeconds: Double) throws {
         self.pid = pid
+        ledger = h.ledger
         attached = h.attached
         pendingSignals = h.pendingSignals
         heldInfo = h.heldInfo
@@ -65,12 +69,14 @@ public final class StoppedWorld: ThreadStop {
         var stopped: [Int32]
         var pendingSignals: [Int32: Int32]
         var heldInfo: [Int32: [UInt8]] = [:]
+        var ledger: StopLedger?
     }
 
     /// Gives up ownership of the stops without letting any thread go: the
     /// caller now holds every attachment and must detach them itself.
     func handOver() -> Handover {
-        let h = Handover(attached: attached, stopped: threads, pendingSignals: pendingSignals, heldInfo: heldInfo)
+        let h = Handover(attached: attached, stopped: threads, pendingSignals: pendingSignals, heldInfo: heldInfo,
+                         ledger: ledger)
         resumed = true
         resumedMicros = Clock.nowMicros()
         attached = []
@@ -89,7 +95,8 @@ public final class StoppedWorld: ThreadStop {
             let tids = try only.map { [$0] } ?? Threads.list(pid: pid)
             var fresh = false
             for tid in tids where !attached.contains(tid) {
-                if firstStopMicros == 0 { firstStopMicros = Clock.nowMicros() }
+                let asked = Clock.nowMicros()
+                if firstStopMicros == 0 { firstStopMicros = asked }
                 // One thread alone is stopped to run remote calls, whose
                 // syscall stops TRACESYSGOOD tells from a real SIGTRAP.
                 if xs_seize(tid, only == nil ? UInt(XS_PTRACE_O_TRACECLONE) : 1 /* PTRACE_O_TRACESYSGOOD */) != 0 {
@@ -99,13 +106,17 @@ public final class StoppedWorld: ThreadStop {
                         let t = Threads.tracer(of: tid)
                         if t != 0 && t != getpid() { throw TargetError.alreadyTraced(pid: pid, tracer: t) }
                         // Auto-attached through TRACECLONE before we saw it in /proc.
-                        if t == getpid() { attached.insert(tid); waiting.insert(tid); fresh = true; continue }
+                        if t == getpid() {
+                            ledger?.stopped(tid, at: asked)
+                            attached.insert(tid); waiting.insert(tid); fresh = true; continue
+                        }
                         // The kernel also says EPERM for a thread that is exiting.
                         if Threads.isExiting(pid: pid, tid: tid) { continue }
                         throw TargetError.permission(pid: pid, what: "trace")
                     }
                     throw TargetError.ptrace(op: "SEIZE", tid: tid, errno: e)
                 }
+                ledger?.stopped(tid, at: asked)
                 attached.insert(tid)
                 waiting.insert(tid)
                 fresh = true
@@ -141,6 +152,7 @@ public final class StoppedWorld: ThreadStop {
                     progressed = true
                     waiting.remove(tid)
                     attached.remove(tid)
+                    ledger?.resumed(tid)
                 }
             }
             if progressed { continue }
@@ -158,6 +170,7 @@ public final class StoppedWorld: ThreadStop {
         if xs_wifexited(status) != 0 || xs_wifsignaled(status) != 0 {
             waiting.remove(tid)
             attached.remove(tid)
+            ledger?.resumed(tid)
             threads.removeAll { $0 == tid }
             if tid == pid && xs_wifsignaled(status) != 0 {
                 throw TargetError.exited(pid: pid, detail: "killed by signal \(xs_wtermsig(status))")
@@ -169,6 +182,8 @@ public final class StoppedWorld: ThreadStop {
         if event == XS_PTRACE_EVENT_CLONE {
             var child: UInt = 0
             if xs_geteventmsg(tid, &child) == 0, child != 0, !attached.contains(Int32(child)) {
+                // Born stopped: held from now.
+                ledger?.stopped(Int32(child))
                 attached.insert(Int32(child))
                 waiting.insert(Int32(child))
             }
@@ -218,6 +233,9 @@ public final class StoppedWorld: ThreadStop {
             _ = xs_detach(tid, sig)
         }
         resumedMicros = Clock.nowMicros()
+        // One instant for all: the thread stopped first is then held
+        // exactly `pauseMicros` by this stop, never a hair less.
+        for tid in attached { ledger?.resumed(tid, at: resumedMicros) }
         if firstStopMicros == 0 { firstStopMicros = resumedMicros }
     }
 }

@@ -13,10 +13,12 @@ public enum BatchOperation: Sendable, Equatable {
         }
     }
 
-    /// The arguments of `xsplice fleet-worker` that perform it on one PID.
-    func workerArguments(pid: Int32, timeout: Double, waitReturn: Bool) -> [String] {
-        var a = ["fleet-worker", "--pid", String(pid), "--timeout", String(timeout)]
+    /// The arguments of `xsplice fleet-worker --stream`, which performs it on
+    /// each PID it reads from its standard input.
+    func workerArguments(timeout: Double, waitReturn: Bool, payloadID: String?) -> [String] {
+        var a = ["fleet-worker", "--stream", "--timeout", String(timeout)]
         if waitReturn { a.append("--wait-return") }
+        if let payloadID { a += ["--payload-id", payloadID] }
         switch self {
         case let .apply(p, dry): a += ["--op", "apply"] + (dry ? ["--dry-run"] : []) + [p]
         case let .revert(k): a += ["--op", "revert", k]

@@ -15,6 +15,9 @@ public struct ProcessOutcome: Codable, Sendable {
     /// The longest a single thread was held over the operation, summed over
     /// every stop (see `OperationResult.max_thread_stop_us`).
     public var max_thread_stop_us: UInt64 = 0
+    /// Wall time of this process's transaction in its worker, discovery and
+    /// verification included.
+    public var elapsed_us: UInt64 = 0
     /// Why it was skipped or refused, as xsplice would say it for one PID.
     public var reason: String?
 

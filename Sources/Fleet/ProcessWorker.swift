@@ -12,13 +12,30 @@ import Target
 /// a refusal of that process alone.
 public enum ProcessWorker {
     public static func run(_ op: BatchOperation, pid: Int32, timeout: Double, waitReturn: Bool) -> ProcessOutcome {
+        do {
+            return run(try BatchJob(op), pid: pid, timeout: timeout, waitReturn: waitReturn)
+        } catch {
+            return ProcessOutcome(result: "refused", pid: pid, exe: Selection.executable(of: pid) ?? "?",
+                                  before: "-", after: "-", reason: "refused: \(error); the target is unchanged")
+        }
+    }
+
+    /// One process's transaction with a payload already decoded; how long it
+    /// took goes into the outcome.
+    public static func run(_ job: BatchJob, pid: Int32, timeout: Double, waitReturn: Bool) -> ProcessOutcome {
+        let began = Clock.nowMicros()
+        var o = transact(job, pid: pid, timeout: timeout, waitReturn: waitReturn)
+        o.elapsed_us = Clock.nowMicros() &- began
+        return o
+    }
+
+    static func transact(_ job: BatchJob, pid: Int32, timeout: Double, waitReturn: Bool) -> ProcessOutcome {
         let exe = Selection.executable(of: pid) ?? "?"
         var o = ProcessOutcome(result: "refused", pid: pid, exe: exe, before: "-", after: "-")
         do {
             let session = try LiveSession(pid: pid)
-            switch op {
-            case let .apply(path, dryRun):
-                let file = try PayloadFile.load(path: path)
+            switch (job.operation, job.file) {
+            case let (.apply(_, dryRun), file?):
                 guard let state = try sort(session, file, into: &o) else { return o }
                 o.before = state
                 if dryRun {
@@ -34,8 +51,7 @@ public enum ProcessWorker {
                 o.max_thread_stop_us = r.max_thread_stop_us
                 o.result = r.outcome == "already applied" ? "unchanged" : "applied"
                 if o.result == "unchanged" { o.reason = "already applied" }
-            case let .verify(path):
-                let file = try PayloadFile.load(path: path)
+            case let (.verify, file?):
                 guard let state = try sort(session, file, into: &o) else { return o }
                 o.before = state
                 o.after = state
@@ -43,7 +59,7 @@ public enum ProcessWorker {
                 if state == "conflict" {
                     o.reason = "conflict: some functions are in states the payload does not accept"
                 }
-            case let .revert(key):
+            case let (.revert(key), _):
                 let entries = try session.list()
                 guard entries.contains(where: { Self.names($0, key) }) else {
                     o.result = "skipped"
@@ -58,6 +74,8 @@ public enum ProcessWorker {
                 o.pause_us = r.pause_us
                 o.max_thread_stop_us = r.max_thread_stop_us
                 o.result = "reverted"
+            case (.apply, nil), (.verify, nil):
+                o.reason = "refused: no payload was decoded for this batch; the target is unchanged"
             }
         } catch let e as ApplierError {
             if case .inconsistent = e { o.result = "inconsistent" }

@@ -40,13 +40,14 @@ struct BatchOptions: ParsableArguments {
 
     /// Runs the batch, prints a line per process and the summary, and exits
     /// with the summary's code.
-    func run(_ op: BatchOperation, json: Bool, timeout: Double = 5, waitReturn: Bool = false) throws -> Never {
+    func run(_ op: BatchOperation, json: Bool, timeout: Double = 5, waitReturn: Bool = false,
+             payloadID: String? = nil) throws -> Never {
         let pids: [Int32]
         do { pids = try selection().pids() } catch { throw Exit(code: Exit.badInput, message: "\(error)") }
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let runner = BatchRunner(operation: op, workers: workers, timeout: timeout, waitReturn: waitReturn,
-                                 binary: binary)
+                                 binary: binary, payloadID: payloadID)
         let progress = isatty(2) == 1 && !json ? Progress(total: pids.count) : nil
         let summary = runner.run(pids) { o in
             progress?.clear()

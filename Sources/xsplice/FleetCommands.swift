@@ -2,16 +2,24 @@ import ArgumentParser
 import Fleet
 import Foundation
 
-/// One process of a batch; run by `BatchRunner`, not by operators.
+/// Processes of a batch; run by `BatchRunner`, not by operators. With
+/// `--stream` it reads one PID per line from standard input and answers each
+/// with one JSON line, until end of file.
 struct FleetWorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fleet-worker", abstract: "One process of a batch (internal).", shouldDisplay: false)
-    @Option(name: .long) var pid: Int32
+        commandName: "fleet-worker", abstract: "Processes of a batch (internal).", shouldDisplay: false)
+    @Option(name: .long) var pid: Int32?
+    @Flag(name: .long) var stream = false
     @Option(name: .long) var op: String
     @Option(name: .long) var timeout: Double = 5
+    @Option(name: .customLong("payload-id")) var payloadID: String?
     @Flag(name: .customLong("wait-return")) var waitReturn = false
     @Flag(name: .customLong("dry-run")) var dryRun = false
     @Argument var subject: String
+
+    func validate() throws {
+        guard (pid != nil) != stream else { throw ValidationError("give either --pid PID or --stream") }
+    }
 
     func run() throws {
         let operation: BatchOperation
@@ -21,7 +29,29 @@ struct FleetWorkerCommand: ParsableCommand {
         case "verify": operation = .verify(payloadPath: subject)
         default: throw ValidationError("--op must be apply, revert or verify")
         }
-        Console.jsonLine(ProcessWorker.run(operation, pid: pid, timeout: timeout, waitReturn: waitReturn))
+        // Decoded once for every process this worker serves.
+        let job = Result { try BatchJob(operation, expectedID: payloadID) }
+        func one(_ target: Int32) -> ProcessOutcome {
+            switch job {
+            case let .success(j): return ProcessWorker.run(j, pid: target, timeout: timeout, waitReturn: waitReturn)
+            case let .failure(e):
+                return ProcessOutcome(result: "refused", pid: target, exe: Selection.executable(of: target) ?? "?",
+                                      before: "-", after: "-", reason: "refused: \(e); the target is unchanged")
+            }
+        }
+        if let pid {
+            Console.jsonLine(one(pid))
+            return
+        }
+        while let line = readLine() {
+            let target = Int32(line.trimmingCharacters(in: .whitespaces)) ?? 0
+            guard target > 0 else {
+                Console.jsonLine(ProcessOutcome(result: "refused", pid: target, exe: "?", before: "-", after: "-",
+                                                reason: "\"\(line.prefix(40))\" is not a PID"))
+                continue
+            }
+            Console.jsonLine(one(target))
+        }
     }
 }
 

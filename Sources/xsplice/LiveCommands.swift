@@ -53,7 +53,7 @@ struct ApplyCommand: ParsableCommand {
         if live.batch.isBatch {
             try live.batch.run(
                 .apply(payloadPath: payload, dryRun: dryRun), json: live.json, timeout: live.timeout,
-                waitReturn: wait.waitReturn)
+                waitReturn: wait.waitReturn, payloadID: file.id.hex)
         }
         let s = try live.session()
         do {

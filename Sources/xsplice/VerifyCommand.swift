@@ -28,7 +28,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let files = try payloads.map { try PayloadFile.load(path: $0) }
         try trustOptions.check(files)
-        if batch.isBatch { try batch.run(.verify(payloadPath: payloads[0]), json: json) }
+        if batch.isBatch { try batch.run(.verify(payloadPath: payloads[0]), json: json, payloadID: files[0].id.hex) }
         let reports: [PayloadReport]
         if let image {
             let verifier = Verifier(target: try ImageTarget(path: image))

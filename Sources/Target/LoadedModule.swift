@@ -1,4 +1,5 @@
 import ELF
+import Foundation
 
 /// An ELF file as it is mapped in a target: where it starts and its symbols.
 public struct LoadedModule: Sendable {
@@ -18,6 +19,10 @@ public struct LoadedModule: Sendable {
     private let index: SymbolIndex
 
     public init(path: String, isMain: Bool, bias: UInt64, elf: ELFFile, start: UInt64, end: UInt64) {
+        self.init(path: path, isMain: isMain, bias: bias, elf: elf, start: start, end: end, index: SymbolIndex(elf))
+    }
+
+    init(path: String, isMain: Bool, bias: UInt64, elf: ELFFile, start: UInt64, end: UInt64, index: SymbolIndex) {
         self.path = path
         self.isMain = isMain
         self.bias = bias
@@ -26,7 +31,7 @@ public struct LoadedModule: Sendable {
         self.end = end
         self.soname = elf.soname ?? String(path.split(separator: "/").last ?? Substring(path))
         self.buildID = elf.buildID
-        self.index = SymbolIndex(elf)
+        self.index = index
     }
 
     public func liveAddress(_ linkAddress: UInt64) -> UInt64 { linkAddress &+ bias }
@@ -58,9 +63,12 @@ public struct LoadedModule: Sendable {
 
 /// Defined symbols by name, built on first use: a module's tables are read
 /// once however many relocations name them. A class so that the copies of a
-/// module value share one index.
+/// module value, and the modules of every target that maps the same file
+/// (see `MappedFileCache`), share one index; locked, as targets examined on
+/// different threads may share it.
 final class SymbolIndex: @unchecked Sendable {
     private let elf: ELFFile
+    private let lock = NSLock()
     private var all: [String: [Symbol]]?
     private var dynamic: [String: [Symbol]]?
 
@@ -68,12 +76,16 @@ final class SymbolIndex: @unchecked Sendable {
 
     /// Definitions in .symtab and .dynsym.
     func definitions(named name: String) -> [Symbol] {
+        lock.lock()
+        defer { lock.unlock() }
         if all == nil { all = Self.group(elf.symbols + elf.dynamicSymbols) }
         return all?[name] ?? []
     }
 
     /// Definitions in .dynsym: what other modules can link against.
     func exports(named name: String) -> [Symbol] {
+        lock.lock()
+        defer { lock.unlock() }
         if dynamic == nil { dynamic = Self.group(elf.dynamicSymbols) }
         return dynamic?[name] ?? []
     }

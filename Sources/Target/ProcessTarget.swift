@@ -12,7 +12,7 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
     /// leader's mem, maps and map_files are empty).
     let view: Int32
     private var cachedModules: [LoadedModule]?
-    private var elfCache: [String: ELFFile] = [:]
+    private var elfCache: [String: MappedFileCache.Entry] = [:]
     private var moduleCache: [UInt64: LoadedModule] = [:]
     private var byName: [String: LoadedModule] = [:]
     /// Every stop of this process's threads, timed per thread.
@@ -109,24 +109,32 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
 
     private func load(_ c: Candidate) throws -> LoadedModule {
         if let m = moduleCache[c.first.start] { return m }
-        let elf = try loadELF(mapping: c.first, path: c.first.path)
+        let parsed = try loadELF(mapping: c.first, path: c.first.path)
+        let elf = parsed.elf
         let loads = elf.segments.filter { $0.type == ProgramHeader.load }
         guard let low = loads.min(by: { $0.virtualAddress < $1.virtualAddress }) else {
             throw TargetError.binaryReplaced(path: c.first.path)
         }
         let bias = c.first.start &- (low.virtualAddress & ~0xfff)
         let m = LoadedModule(
-            path: c.first.path, isMain: c.isMain, bias: bias, elf: elf, start: c.first.start, end: c.end)
+            path: c.first.path, isMain: c.isMain, bias: bias, elf: elf, start: c.first.start, end: c.end,
+            index: parsed.index)
         moduleCache[c.first.start] = m
         return m
     }
 
     /// Reads the very file the process mapped, not whatever is now at its
-    /// path, so a binary replaced on disk is never mistaken for the live one.
-    private func loadELF(mapping: MapEntry, path: String) throws -> ELFFile {
+    /// path, so a binary replaced on disk is never mistaken for the live one;
+    /// a file another target mapped and that stats the same is not read again.
+    private func loadELF(mapping: MapEntry, path: String) throws -> MappedFileCache.Entry {
         let key = "\(mapping.start)"
         if let e = elfCache[key] { return e }
         let mapFile = "/proc/\(view)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))"
+        let before = MappedFileCache.Identity(path: mapFile)
+        if let before, let hit = MappedFileCache.shared.entry(before) {
+            elfCache[key] = hit
+            return hit
+        }
         guard let data = FileManager.default.contents(atPath: mapFile) else {
             // Say why: map_files needs CAP_SYS_ADMIN, which is the usual cause.
             let fd = open(mapFile, O_RDONLY | O_CLOEXEC)
@@ -138,8 +146,14 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
             throw TargetError.binaryReplaced(path: path)
         }
         let elf = try ELFFile(bytes: [UInt8](data))
-        elfCache[key] = elf
-        return elf
+        let entry: MappedFileCache.Entry
+        if let before, before.settled, MappedFileCache.Identity(path: mapFile) == before {
+            entry = MappedFileCache.shared.insert(elf, as: before)
+        } else {
+            entry = MappedFileCache.Entry(elf: elf, index: SymbolIndex(elf))
+        }
+        elfCache[key] = entry
+        return entry
     }
 
     public func withSyscalls<T>(_ body: (any SyscallPort) throws -> T) throws -> T {

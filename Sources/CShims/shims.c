@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <linux/ptrace.h>
 
 long xs_ptrace(int request, pid_t tid, uintptr_t addr, uintptr_t data) {
@@ -75,3 +76,7 @@ ssize_t xs_vm_read_many(pid_t pid, void *local, const uint64_t *addrs, const uin
 long xs_tgkill(pid_t pid, pid_t tid, int sig) { return syscall(SYS_tgkill, pid, tid, sig); }
 
 long xs_kcmp_vm(pid_t a, pid_t b) { return syscall(SYS_kcmp, a, b, 1 /* KCMP_VM */, 0, 0); }
+
+int xs_set_timer_slack(unsigned long ns) { return prctl(PR_SET_TIMERSLACK, ns, 0, 0, 0); }
+
+int xs_pidfd_open(pid_t pid) { return (int)syscall(434 /* SYS_pidfd_open */, pid, 0); }

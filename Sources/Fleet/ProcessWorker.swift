@@ -23,6 +23,8 @@ public enum ProcessWorker {
     /// One process's transaction with a payload already decoded; how long it
     /// took goes into the outcome.
     public static func run(_ job: BatchJob, pid: Int32, timeout: Double, waitReturn: Bool) -> ProcessOutcome {
+        // Many targets in one process: compare address spaces once for all.
+        HostCensus.enableShared()
         let began = Clock.nowMicros()
         var o = transact(job, pid: pid, timeout: timeout, waitReturn: waitReturn)
         o.elapsed_us = Clock.nowMicros() &- began

@@ -34,7 +34,9 @@ public enum SharedAddressSpace {
     /// before the stop, not in the pause.
     public static func census(of pid: Int32) throws(Failure) -> AddressSpaceCensus {
         guard let all = Threads.numericEntries(of: "/proc") else { throw .procUnreadable }
-        return AddressSpaceCensus(known: Set(all), sharers: try compare(pid, with: all))
+        // In a batch, only the processes that could share it (see `HostCensus`).
+        let others = HostCensus.current()?.candidates(for: pid, among: all) ?? all
+        return AddressSpaceCensus(known: Set(all), sharers: try compare(pid, with: others))
     }
 
     /// Sharers among the processes that were not in `census`: inside the

@@ -69,6 +69,7 @@ extension StoppedWorld {
     }
 
     private func waitStop(_ tid: Int32, deadline: UInt64, began: UInt64, what: String) throws -> Int32 {
+        var backoff = Backoff()
         while true {
             var status: Int32 = 0
             let r = xs_waitpid_all(tid, &status, 1)
@@ -78,7 +79,7 @@ extension StoppedWorld {
                     _ = xs_interrupt(tid)
                     throw TargetError.timeout(what: what, seconds: Double(now &- began) / 1e6)
                 }
-                sched_yield()
+                backoff.pause()
                 continue
             }
             guard r == tid else { throw TargetError.ptrace(op: "waitpid", tid: tid, errno: errno) }

@@ -136,7 +136,7 @@ public final class StoppedWorld: ThreadStop {
     /// Waits until every thread in `waiting` reports a stop, adopting
     /// threads created meanwhile.
     private func waitForStops(_ waiting: inout Set<Int32>, deadline: UInt64) throws {
-        var spins = 0
+        var backoff = Backoff()
         while !waiting.isEmpty {
             var progressed = false
             // Per-thread waits: waitpid(-1) would also reap the caller's own
@@ -155,14 +155,11 @@ public final class StoppedWorld: ThreadStop {
                     ledger?.resumed(tid)
                 }
             }
-            if progressed { continue }
+            if progressed { backoff.reset(); continue }
             guard Clock.nowMicros() < deadline else {
                 throw TargetError.timeout(what: "threads \(waiting.sorted()) of \(pid) to stop", seconds: waitedSeconds)
             }
-            // Yield first (a stop usually lands within microseconds), then
-            // sleep briefly so a slow thread does not cost a whole CPU.
-            spins += 1
-            if spins > 2000 { Clock.sleep(micros: 20) } else { sched_yield() }
+            backoff.pause()
         }
     }
 

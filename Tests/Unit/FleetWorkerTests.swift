@@ -52,6 +52,52 @@ import TestSupport
         #expect(FleetLiveTests.lines(v.stdout).filter { $0.before == "applied" }.count == 3, "\(v.stdout)")
     }
 
+    /// A worker keeps one comparison of the host's address spaces for all
+    /// its targets (HostCensus): a process whose memory is shared with a
+    /// task outside its thread group must still be found and refused.
+    @Test func batchStillFindsAnAddressSpaceSharedOutsideTheThreadGroup() throws {
+        let m = try Manifest("stopwin")
+        let payload = try Corpus.payload(m, "fixWork")
+        let shared = try LiveProcess(m.binaryPath, args: ["60", "clonevm"])
+        let plain = try (0..<2).map { _ in try LiveProcess(m.binaryPath, args: ["60", "clonevm"]) }
+        defer { ([shared] + plain).forEach { $0.stop() } }
+        for p in [shared] + plain { try p.waitUntilRunning() }
+        // SIGUSR1 makes it clone(CLONE_VM) a task that shares its memory.
+        kill(shared.pid, SIGUSR1)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !Self.hasCloneVMSibling(shared.pid) { usleep(20_000) }
+        try #require(Self.hasCloneVMSibling(shared.pid))
+        let before = try FleetLiveTests.code(shared.pid)
+        // The shared one in the middle: the worker's census is sorted by then.
+        let pids = [plain[0].pid, shared.pid, plain[1].pid].map(String.init).joined(separator: ",")
+        let r = try Shell.xsplice(["apply", "--pids", pids, "--workers", "1", "--timeout", "1", "--json", payload])
+        let lines = FleetLiveTests.lines(r.stdout)
+        let byPID = Dictionary(lines.compactMap { l in l.pid.map { ($0, l) } }, uniquingKeysWith: { a, _ in a })
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let refused = byPID[shared.pid]
+        #expect(refused?.result == "refused" && refused?.reason?.contains("outside its thread group") == true,
+                "\(r.stdout)")
+        #expect(try FleetLiveTests.code(shared.pid) == before)
+        #expect(shared.waitForTokens(["work_fn": "100"])["work_fn"] == "100")
+        for p in plain {
+            #expect(byPID[p.pid]?.result == "applied", "\(p.pid): \(r.stdout)")
+            #expect(p.waitForTokens(["work_fn": "101"])["work_fn"] == "101", "\(p.pid)")
+        }
+    }
+
+    /// Whether `pid` has a child process (stopwin's clone(CLONE_VM) sibling).
+    static func hasCloneVMSibling(_ pid: Int32) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for n in names {
+            guard let p = Int32(n), p != pid,
+                  let stat = try? String(contentsOfFile: "/proc/\(p)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == pid { return true }
+        }
+        return false
+    }
+
     static func payloadID(_ path: String) throws -> String {
         let r = try Shell.xsplice(["inspect", path, "--json"])
         struct Inspected: Decodable { var id: String }

@@ -47,4 +47,9 @@ long xs_tgkill(pid_t pid, pid_t tid, int sig);
 /* kcmp(2) on the address spaces of two tasks (KCMP_VM): 0 when they share
    one, 1 or 2 when not, -1 with errno on failure. */
 long xs_kcmp_vm(pid_t a, pid_t b);
+/* prctl(PR_SET_TIMERSLACK): how late the kernel may end this thread's sleeps. */
+int xs_set_timer_slack(unsigned long ns);
+/* pidfd_open(2): a descriptor that stays bound to this one process and
+   polls readable once it has exited. */
+int xs_pidfd_open(pid_t pid);
 #endif

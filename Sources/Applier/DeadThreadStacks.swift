@@ -14,10 +14,12 @@ import Target
 /// - exactly one thread control block sits at its top, recognized by the
 ///   x86-64 layout every live thread's own block shows (words 0 and 2
 ///   point at the block itself);
-/// - that block's thread ID is 0, which the kernel writes when the thread
-///   exits (CLONE_CHILD_CLEARTID). The ID's offset is learned, not assumed:
-///   every offset at which every live thread's block holds that thread's
-///   own ID, and all of them must read 0.
+/// - that block's thread ID is not a thread's: 0, which the kernel writes
+///   when the thread exits (CLONE_CHILD_CLEARTID), or -1, which glibc
+///   writes once it is joined. A live thread's is its positive ID, set by
+///   clone before it runs. The ID's offset is learned, not assumed: every
+///   offset at which every live thread's block holds that thread's own ID,
+///   and all of them must read 0 or less.
 /// A C library that lays out its blocks otherwise, or does not clear the
 /// ID (musl clears another word), is never recognized: its cached stacks
 /// are scanned like any other memory, and block the operation.
@@ -67,7 +69,7 @@ struct DeadThreadStacks {
             if Self.word(top, i) == address, Self.word(top, i + 16) == address { blocks.append(i) }
         }
         guard blocks.count == 1, let b = blocks.first, b + span <= top.count else { return false }
-        return idOffsets.allSatisfy { Self.half(top, b + $0) == 0 }
+        return idOffsets.allSatisfy { Int32(bitPattern: Self.half(top, b + $0)) <= 0 }
     }
 
     static func word(_ b: [UInt8], _ i: Int) -> UInt64 {

@@ -16,7 +16,8 @@ import Target
 ///   saved `ucontext`, a stack xsplice cannot attribute), except the part
 ///   below the stack pointer of a mapping that is one thread's stack alone
 ///   (the main `[stack]`, or an anonymous mapping above a guard mapping, as
-///   pthread stacks are), which is dead;
+///   pthread stacks are), which is dead, and the stacks exited threads left
+///   in glibc's cache (see `DeadThreadStacks`);
 /// - and no task outside the thread group may share the memory (all of
 ///   /proc is compared just before the stop, processes born since inside it).
 enum ConsistencyCheck {

@@ -726,6 +726,56 @@ def write_doc(text, m):
 
 # ---------------------------------------------------------------- main
 
+def measure_stops(xs, reps):
+    """Honest pauses: apply and revert on corpus/held, a one-thread ticker
+    that measures from inside how long it was held (held_us, from its own
+    /proc/thread-self/schedstat; see corpus/held/main.c).  Per repetition:
+    the reported pause_us and max_thread_stop_us (every stop of the main
+    thread over the operation, remote calls included), and the target's own
+    held_us delta across the operation."""
+    run(["make", "-s", "-C", os.path.join(ROOT, "corpus"), "held"])
+    hb = os.path.join(ROOT, "corpus", "build", "held")
+    payload = os.path.join(WORK, "fixHeld.xsp")
+    run([xs, "build", "--binary", os.path.join(hb, "held"), "--object", os.path.join(hb, "fixHeld.o"),
+         "--function", "held_value", "--name", "fixHeld", "-o", payload], stdout=subprocess.DEVNULL)
+    outp = os.path.join(WORK, "held.out")
+    with open(outp, "w") as fh:
+        p = subprocess.Popen([os.path.join(hb, "held"), "600"], stdout=fh)
+    CHILDREN.append(p)
+
+    def held_now():
+        # The last complete tick line's held_us, after a fresh one is written.
+        time.sleep(0.06)
+        with open(outp) as fh:
+            lines = [l for l in fh.read().splitlines() if l.startswith("tick ")]
+        return int(lines[-1].split("held_us=")[1].split()[0]) if lines else 0
+
+    time.sleep(0.5)
+    rows = {"apply": [], "revert": []}
+    for _ in range(reps):
+        for op, arg in (("apply", payload), ("revert", "fixHeld")):
+            h0 = held_now()
+            wall, res, err = xs_json([xs, op, "--pid", str(p.pid), arg, "--json"])
+            h1 = held_now()
+            if res:
+                rows[op].append((res["pause_us"], res.get("max_thread_stop_us", 0),
+                                 res.get("max_thread_stops", 0), h1 - h0))
+    p.kill()
+    return rows
+
+
+def report_stops(rows):
+    out = ["| operation | pause_us (median) | max_thread_stop_us (median) | stops of that thread | "
+           "held_us seen by the target (median) |", "|---|---|---|---|---|"]
+    for op in ("apply", "revert"):
+        r = rows[op]
+        if not r:
+            continue
+        out.append(f"| {op} | {median([x[0] for x in r]):.0f} | {median([x[1] for x in r]):.0f} | "
+                   f"{median([x[2] for x in r]):.0f} | {median([x[3] for x in r]):.0f} |")
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description="xsplice benchmarks (pause, verify, CLI, restart)")
     ap.add_argument("--quick", action="store_true", help="a smaller sweep (~15 s after the build), prints only")
@@ -735,7 +785,9 @@ def main():
                                   ".build-bench/rev-SHA/) instead of the work tree")
     ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
                     help="before measuring, wait up to SECONDS for the CPUs to be under 20 %% busy")
-    ap.add_argument("--only", help="comma list of sections: pause,stack,verify,cli,restart")
+    ap.add_argument("--only", help="comma list of sections: pause,stack,verify,cli,restart "
+                                   "(and stops: apply/revert on corpus/held, every stop of its thread, "
+                                   "not part of a full run)")
     ap.add_argument("--doc", choices=["auto", "yes", "no"], default="auto",
                     help="write docs/benchmarks.md (auto: only after a full run of every section)")
     args = ap.parse_args()
@@ -779,12 +831,18 @@ def main():
     if "restart" in sections:
         log("restart: tiny TCP server ...")
         rst = measure_restart(rreps)
+    stops = None
+    if "stops" in sections:
+        log("stops: apply/revert on corpus/held ...")
+        stops = measure_stops(xs, reps)
     cleanup()
     cpu1 = cpu_times()
     m["busy_during"] = (cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1])
 
     text = report(args, m, pauses, stacks, ver, cli, rst, time.monotonic() - t_start)
     print(text)
+    if stops:
+        print(report_stops(stops))
     with open(os.path.join(WORK, "raw.json"), "w") as fh:
         json.dump(dict(machine=m, pauses=pauses, stacks=stacks, verify=ver, cli=cli, restart=rst), fh, indent=1)
     full = not args.quick and not args.only

@@ -32,8 +32,10 @@ enum CodeLoader {
                                   payloadVariables: applied, allModules: { try target.modules() }).bind()
         let relocator = Relocator(payload: payload, layout: layout, bindings: bindings)
         let candidates = RegionPlacer.candidates(maps: try target.maps(), module: module, size: size)
+        let start = try JournalStart(store: RegistryStore(target: target), operation: operation,
+                                     firstRegion: candidates.first.map { .init(address: $0, size: size) })
         let (region, registryBase, journal) = try target.withSyscalls { sc in
-            let mapped = try map(size, at: candidates, module: module, target: target, sc: sc, operation: operation)
+            let mapped = try map(size, at: candidates, module: module, target: target, sc: sc, start: start)
             if layout.dataSize > 0 {
                 // The new variables' pages: read-write, never executable (W^X, MemoryDenyWriteExecute).
                 let got = try? sc.mmap(address: mapped.0, length: UInt64(layout.dataSize), prot: PROT_READ | PROT_WRITE,
@@ -84,20 +86,15 @@ enum CodeLoader {
     /// the journal before it is mapped, so an xsplice killed in between
     /// leaves a region that `recover` finds and frees, never a leak.
     private static func map(_ size: UInt64, at candidates: [UInt64], module: LoadedModule, target: any ProcessControl,
-                            sc: any SyscallPort, operation: String) throws -> (UInt64, UInt64, Journal) {
+                            sc: any SyscallPort, start: JournalStart) throws -> (UInt64, UInt64, Journal) {
         let store = RegistryStore(target: target)
-        let base = try store.location() ?? store.create(using: sc, nameBuffer: try sc.scratch(count: 32))
-        var loaded = try store.load(at: base)
-        if let j = loaded.registry.journal {
-            throw ApplierError.pendingOperation(j.operation)
-        }
-        var journal = Journal.fresh(operation, loaded: [])
+        let base = try start.base ?? store.create(using: sc, nameBuffer: try sc.scratch(count: 32))
+        var loaded = start.loaded
+        var journal = start.journal
         func record(_ regions: [Journal.Region], pending: Bool) throws {
-            var reg = loaded.registry
-            journal.freeIfAbandoned = regions
-            reg.journal = pending ? journal : nil
-            try store.save(reg, at: base, readAt: loaded.generation)
-            loaded = try store.load(at: base)
+            let ahead = pending && start.first?.regions == regions && loaded.generation == start.loaded.generation
+            loaded = try JournalStart.record(regions, pending: pending, journal: &journal, on: loaded,
+                                             prepared: ahead ? start.first?.slot : nil, store: store, base: base)
         }
         var outOfMemory = 0
         for c in candidates.prefix(32) {

@@ -1,0 +1,52 @@
+/// The registry as it stands before the one-thread stop that maps new code,
+/// and the journal entry for the first candidate address already encoded:
+/// inside that stop only the system calls, a header check and two plain
+/// writes remain. Reading, decoding, encoding and hashing the registry there
+/// held the borrowed thread for as long as the system calls themselves.
+struct JournalStart {
+    typealias Loaded = (registry: Registry, active: UInt32, generation: UInt64)
+
+    /// Where the registry is, or nil when the stop must create it.
+    let base: UInt64?
+    /// What the registry holds now; for one still to be created, what the
+    /// creation leaves (empty, slot 0, generation 0).
+    let loaded: Loaded
+    let journal: Journal
+    /// The first journal write: its regions and the slot that records them.
+    let first: (regions: [Journal.Region], slot: RegistryStore.PreparedSlot)?
+
+    init(store: RegistryStore, operation: String, firstRegion: Journal.Region?) throws {
+        let base = try store.location()
+        let now: Loaded = try base.map { try store.load(at: $0) } ?? (Registry(), 0, 0)
+        if let j = now.registry.journal { throw ApplierError.pendingOperation(j.operation) }
+        let fresh = Journal.fresh(operation, loaded: [])
+        self.base = base
+        loaded = now
+        journal = fresh
+        first = try firstRegion.map { r in
+            var reg = now.registry
+            var j = fresh
+            j.freeIfAbandoned = [r]
+            reg.journal = j
+            return ([r], try store.prepare(reg, generation: now.generation + 1, slot: now.active == 1 ? 0 : 1))
+        }
+    }
+
+    /// Writes the journal as `journal` with `regions` (or clears it), on top
+    /// of `loaded`, which must still be what the registry holds: the header
+    /// is checked, then the slot written and made active. Returns the new state.
+    static func record(_ regions: [Journal.Region], pending: Bool, journal: inout Journal, on loaded: Loaded,
+                       prepared: RegistryStore.PreparedSlot?, store: RegistryStore, base: UInt64) throws -> Loaded {
+        var reg = loaded.registry
+        journal.freeIfAbandoned = regions
+        reg.journal = pending ? journal : nil
+        let now = try store.header(at: base)
+        guard now.generation == loaded.generation, now.active == loaded.active else {
+            throw ApplierError.stalePlan(
+                "the registry went from generation \(loaded.generation) to \(now.generation) meanwhile")
+        }
+        let slot: UInt32 = now.active == 1 ? 0 : 1
+        try store.install(try prepared ?? store.prepare(reg, generation: now.generation + 1, slot: slot), at: base)
+        return (reg, slot, now.generation + 1)
+    }
+}

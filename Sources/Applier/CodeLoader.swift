@@ -88,13 +88,16 @@ enum CodeLoader {
     private static func map(_ size: UInt64, at candidates: [UInt64], module: LoadedModule, target: any ProcessControl,
                             sc: any SyscallPort, start: JournalStart) throws -> (UInt64, UInt64, Journal) {
         let store = RegistryStore(target: target)
-        let base = try start.base ?? store.create(using: sc, nameBuffer: try sc.scratch(count: 32))
-        var loaded = start.loaded
+        let now = try start.current(store, sc: sc)
+        let base = now.base
+        var loaded = now.loaded
         var journal = start.journal
+        var ahead = now.ahead
         func record(_ regions: [Journal.Region], pending: Bool) throws {
-            let ahead = pending && start.first?.regions == regions && loaded.generation == start.loaded.generation
+            let encoded = ahead && pending && start.first?.regions == regions ? start.first?.slot : nil
+            ahead = false
             loaded = try JournalStart.record(regions, pending: pending, journal: &journal, on: loaded,
-                                             prepared: ahead ? start.first?.slot : nil, store: store, base: base)
+                                             prepared: encoded, store: store, base: base)
         }
         var outOfMemory = 0
         for c in candidates.prefix(32) {

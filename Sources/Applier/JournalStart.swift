@@ -1,13 +1,19 @@
+import Target
+
 /// The registry as it stands before the one-thread stop that maps new code,
 /// and the journal entry for the first candidate address already encoded:
-/// inside that stop only the system calls, a header check and two plain
-/// writes remain. Reading, decoding, encoding and hashing the registry there
+/// inside that stop only the system calls, a check that the registry's
+/// headers still read the same, and two plain writes remain. Reading, decoding, encoding and hashing the registry there
 /// held the borrowed thread for as long as the system calls themselves.
 struct JournalStart {
     typealias Loaded = (registry: Registry, active: UInt32, generation: UInt64)
 
     /// Where the registry is, or nil when the stop must create it.
     let base: UInt64?
+    /// The registry's header and its active slot's header (generation,
+    /// length, SHA-256), read before `loaded`: inside the stop, the same
+    /// bytes prove `loaded` is still what the registry holds.
+    let stamp: [UInt8]?
     /// What the registry holds now; for one still to be created, what the
     /// creation leaves (empty, slot 0, generation 0).
     let loaded: Loaded
@@ -17,6 +23,7 @@ struct JournalStart {
 
     init(store: RegistryStore, operation: String, firstRegion: Journal.Region?) throws {
         let base = try store.location()
+        stamp = try base.map { try Self.stamp(store, at: $0) }
         let now: Loaded = try base.map { try store.load(at: $0) } ?? (Registry(), 0, 0)
         if let j = now.registry.journal { throw ApplierError.pendingOperation(j.operation) }
         let fresh = Journal.fresh(operation, loaded: [])
@@ -30,6 +37,30 @@ struct JournalStart {
             reg.journal = j
             return ([r], try store.prepare(reg, generation: now.generation + 1, slot: now.active == 1 ? 0 : 1))
         }
+    }
+
+    static func stamp(_ store: RegistryStore, at base: UInt64) throws -> [UInt8] {
+        let header = try store.target.read(base, count: 12)
+        let active = UInt64(header[8]) | UInt64(header[9]) << 8 | UInt64(header[10]) << 16 | UInt64(header[11]) << 24
+        guard active <= 1 else { return header }
+        let slot = base + RegistryStore.headerSize + active * RegistryStore.slotSize
+        return header + (try store.target.read(slot, count: RegistryStore.slotHeader))
+    }
+
+    /// Inside the stop: the registry as the operation must build on, and
+    /// whether it is the one read before (so the encoded first write holds).
+    /// A registry created or changed meanwhile is found and read again, as
+    /// it would have been with nothing read ahead.
+    func current(_ store: RegistryStore, sc: any SyscallPort) throws -> (base: UInt64, loaded: Loaded, ahead: Bool) {
+        if let base, let stamp, try Self.stamp(store, at: base) == stamp { return (base, loaded, true) }
+        if base == nil, try store.location() == nil {
+            // What the creation leaves: empty, slot 0, generation 0, as `loaded` says.
+            return (try store.create(using: sc, nameBuffer: try sc.scratch(count: 32)), loaded, true)
+        }
+        let b = try store.location() ?? store.create(using: sc, nameBuffer: try sc.scratch(count: 32))
+        let now = try store.load(at: b)
+        if let j = now.registry.journal { throw ApplierError.pendingOperation(j.operation) }
+        return (b, now, false)
     }
 
     /// Writes the journal as `journal` with `regions` (or clears it), on top

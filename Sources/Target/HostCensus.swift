@@ -60,6 +60,20 @@ public final class HostCensus: @unchecked Sendable {
         return out
     }
 
+    /// Half the descriptors this process may open, after raising its soft
+    /// limit to the hard one (at most 65,536).
+    static func descriptorBudget() -> Int {
+        var lim = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0 else { return 0 }
+        let want = min(lim.rlim_max, 65_536)
+        if lim.rlim_cur < want {
+            var raised = lim
+            raised.rlim_cur = want
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { lim = raised }
+        }
+        return max(0, Int(min(lim.rlim_cur, 65_536)) / 2 - 64)
+    }
+
     /// Drops every process whose pidfd says it has exited: its PID may
     /// now name a new process, which is then compared as new.
     private func forgetExited() {
@@ -74,7 +88,11 @@ public final class HostCensus: @unchecked Sendable {
 
     private func sort(_ all: [Int32]) {
         var placed: [Int32] = []
-        for p in all {
+        // A pidfd per process, but never more than half the descriptors this
+        // process may open: the rest are for its own work. Processes without
+        // one are simply compared afresh.
+        var budget = Self.descriptorBudget()
+        for p in all where budget > 0 {
             // A process with no memory (a kernel thread, a zombie) compares
             // equal to every other such: it is left to be compared afresh.
             guard SharedAddressSpace.hasMemory(p) else { continue }
@@ -84,6 +102,7 @@ public final class HostCensus: @unchecked Sendable {
             guard SharedAddressSpace.hasMemory(p) else { close(fd); continue }
             pidfd[p] = fd
             placed.append(p)
+            budget -= 1
         }
         // A comparison that fails (a process exited meanwhile) leaves the
         // order unreliable: sort again without the processes involved; they

@@ -33,7 +33,7 @@ public enum SharedAddressSpace {
     /// kcmp waits for a task that is in execve, so this full pass belongs
     /// before the stop, not in the pause.
     public static func census(of pid: Int32) throws(Failure) -> AddressSpaceCensus {
-        guard let all = Threads.numericEntries(of: "/proc") else { throw .procUnreadable }
+        guard let all = listed() else { throw .procUnreadable }
         // In a batch, only the processes that could share it (see `HostCensus`).
         let others = HostCensus.current()?.candidates(for: pid, among: all) ?? all
         return AddressSpaceCensus(known: Set(all), sharers: try compare(pid, with: others))
@@ -43,8 +43,15 @@ public enum SharedAddressSpace {
     /// stop, a task created since the census by a now stopped thread, or
     /// reparented meanwhile, is a new /proc entry.
     public static func sharers(of pid: Int32, since census: AddressSpaceCensus) throws(Failure) -> [Int32] {
-        guard let all = Threads.numericEntries(of: "/proc") else { throw .procUnreadable }
+        guard let all = listed() else { throw .procUnreadable }
         return try compare(pid, with: all.filter { !census.known.contains($0) })
+    }
+
+    /// Every process ID in /proc; in a batch, through `HostCensus`, which
+    /// lists /proc again only once a task has been created since.
+    private static func listed() -> [Int32]? {
+        if let host = HostCensus.current() { return host.processes() }
+        return Threads.numericEntries(of: "/proc")
     }
 
     private static func compare(_ pid: Int32, with others: [Int32]) throws(Failure) -> [Int32] {

@@ -85,6 +85,50 @@ import TestSupport
         }
     }
 
+    /// The same with the sharing task created while the batch runs, after
+    /// the worker sorted the host's address spaces: it is a new task, and
+    /// the worker's reuse of its last /proc listing must not hide it.
+    @Test func batchFindsASharerCreatedAfterTheWorkerLookedAtTheHost() throws {
+        let m = try Manifest("stopwin")
+        let payload = try Corpus.payload(m, "fixWork")
+        let late = try LiveProcess(m.binaryPath, args: ["60", "clonevm"])
+        let plain = try (0..<8).map { _ in try LiveProcess(m.binaryPath, args: ["60", "clonevm"]) }
+        defer { ([late] + plain).forEach { $0.stop() } }
+        for p in [late] + plain { try p.waitUntilRunning() }
+        let before = try FleetLiveTests.code(late.pid)
+        let lastBefore = try FleetLiveTests.code(plain[7].pid)
+        let firstBefore = try FleetLiveTests.code(plain[0].pid)
+        let pids = (plain.map(\.pid) + [late.pid]).map(String.init).joined(separator: ",")
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: Paths.xsplice)
+        run.arguments = ["apply", "--pids", pids, "--workers", "1", "--timeout", "2", "--json", payload]
+        let out = Pipe()
+        run.standardOutput = out
+        run.standardError = FileHandle.nullDevice
+        try run.run()
+        // Once the first process is patched the worker has listed /proc and
+        // sorted the host; only then does `late` clone its sharing task.
+        var deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, (try? FleetLiveTests.code(plain[0].pid)) == firstBefore { usleep(2_000) }
+        kill(late.pid, SIGUSR1)
+        deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !Self.hasCloneVMSibling(late.pid) { usleep(2_000) }
+        // Decisive when the task existed before the worker reached the last
+        // process ahead of `late`.
+        let decisive = Self.hasCloneVMSibling(late.pid) && (try? FleetLiveTests.code(plain[7].pid)) == lastBefore
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        run.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        let byPID = Dictionary(FleetLiveTests.lines(text).compactMap { l in l.pid.map { ($0, l) } },
+                               uniquingKeysWith: { a, _ in a })
+        if decisive {
+            let l = byPID[late.pid]
+            #expect(l?.result == "refused" && l?.reason?.contains("outside its thread group") == true, "\(text)")
+            #expect(try FleetLiveTests.code(late.pid) == before)
+        }
+        for p in plain { #expect(byPID[p.pid]?.result == "applied", "\(p.pid): \(text)") }
+    }
+
     /// Whether `pid` has a child process (stopwin's clone(CLONE_VM) sibling).
     static func hasCloneVMSibling(_ pid: Int32) -> Bool {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

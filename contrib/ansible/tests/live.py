@@ -168,7 +168,8 @@ def main():
         step(run, "check mode on a fresh process: changed reported, nothing written",
              dict(applied, target_pid=c.pid), c, True, "would-apply", "100", check_mode=True)
         v = xsplice(args, "verify", "--pids", str(c.pid), "--json", payload)
-        check(v.returncode == 0 and '"before":"virgin"' in v.stdout, "its code is still virgin: %s" % v.stdout.strip().split("\n")[0])
+        first = v.stdout.strip().split("\n")[0]
+        check(v.returncode == 0 and '"before":"virgin"' in first, "its code is still virgin: %s" % first)
         step(run, "check mode where it is applied: ok, not changed", applied, a, False, "unchanged", "101",
              check_mode=True)
 

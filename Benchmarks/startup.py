@@ -34,13 +34,20 @@ def log(s):
     print(s, file=sys.stderr, flush=True)
 
 
-def wall(cmd):
-    t = time.perf_counter()
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    ms = (time.perf_counter() - t) * 1000
-    if p.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.decode(errors="replace")))
-    return ms
+def run(cmd):
+    """Wall and CPU (user + system) milliseconds of one command. On a shared,
+    loaded machine the wall time includes waiting for a CPU; the CPU time
+    does not, so it is the steadier figure to compare binaries by."""
+    with tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        ms = (time.perf_counter() - t) * 1000
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            err.seek(0)
+            raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), p.returncode, err.read().decode(errors="replace")))
+    return ms, (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def build_release():
@@ -82,15 +89,18 @@ def main():
     target = subprocess.Popen([os.path.join(COUNTER, "counter"), "900"], stdout=subprocess.DEVNULL,
                               stdin=subprocess.DEVNULL)
     times = {(label, name): [] for label, _ in binaries for name, _ in COMMANDS}
+    cpu = {(label, name): [] for label, _ in binaries for name, _ in COMMANDS}
     true_ms = []
     try:
         time.sleep(0.3)
         load = os.getloadavg()
         for i in range(args.reps):
-            true_ms.append(wall(["/bin/true"]))
+            true_ms.append(run(["/bin/true"])[0])
             for label, path in binaries:
                 for name, argv in COMMANDS:
-                    times[(label, name)].append(wall([path] + argv(target.pid, payload)))
+                    w, c = run([path] + argv(target.pid, payload))
+                    times[(label, name)].append(w)
+                    cpu[(label, name)].append(c)
             if i % 10 == 9:
                 log("  %d/%d" % (i + 1, args.reps))
     finally:
@@ -100,11 +110,12 @@ def main():
     print("Machine: %d CPUs, load average %.2f %.2f %.2f at start; %d repetitions, interleaved; "
           "`/bin/true` (the harness's own spawn cost) %.2f ms.\n"
           % (os.cpu_count() or 0, load[0], load[1], load[2], args.reps, statistics.median(true_ms)))
-    head = "| command | " + " | ".join("%s median ms" % label for label, _ in binaries) + " |"
-    print(head)
+    print("Medians in ms: wall / CPU (user + system of the xsplice process).\n")
+    print("| command | " + " | ".join(label for label, _ in binaries) + " |")
     print("|---|" + "---:|" * len(binaries))
     for name, _ in COMMANDS:
-        cells = ["%.2f" % statistics.median(times[(label, name)]) for label, _ in binaries]
+        cells = ["%.2f / %.2f" % (statistics.median(times[(label, name)]), statistics.median(cpu[(label, name)]))
+                 for label, _ in binaries]
         print("| `%s` | %s |" % (name, " | ".join(cells)))
     files = [sizes(path) for _, path in binaries]
     print("| file size MB | %s |" % " | ".join("%.1f" % (f / 1e6) for f, _ in files))

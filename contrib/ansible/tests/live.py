@@ -188,6 +188,16 @@ def main():
         ok, vals = a.prints("100")
         check(ok, "the program prints compute_a=100: %s" % vals)
 
+        print("an unsigned payload where a key is trusted: failed with xsplice's message", flush=True)
+        key = os.path.join(work, "vendor")
+        k = xsplice(args, "keygen", "--out", key)
+        check(k.returncode == 0, "keygen: %s" % k.stderr)
+        r = run.play(dict(applied, trust_keys=[key + ".pub"]))
+        check(r.get("failed") is True and r.get("changed") is False and r.get("rc") == 1
+              and "sign" in (r.get("msg") or ""), "failed, not changed: %s" % r.get("msg"))
+        ok, vals = a.prints("100")
+        check(ok, "the program prints compute_a=100: %s" % vals)
+
         print("a process that does not run the payload's build: failed, not written", flush=True)
         w = subprocess.Popen([os.path.join(COUNTER, "counter.wrongbuild"), "120"], stdout=subprocess.DEVNULL,
                              stdin=subprocess.DEVNULL)

@@ -83,8 +83,9 @@ options:
     type: int
   trust:
     description:
-      - Trusted public keys (PEM) on the managed host (C(--trust)). With any trusted key, unsigned or badly signed
-        payloads are refused. Keys of the host's trust policy directory are always trusted.
+      - Trusted public keys (PEM) on the managed host (C(--trust)), for O(state=applied) and O(state=verified). With
+        any trusted key, unsigned or badly signed payloads are refused. Keys of the host's trust policy directory are
+        always trusted. A revert names an applied payload and reads no payload file, so it checks no signature.
     type: list
     elements: path
     default: []
@@ -317,7 +318,7 @@ def main():
             cmd.append("--dry-run")
     if p["workers"] is not None:
         cmd += ["--workers", str(p["workers"])]
-    if state == "applied":
+    if state != "reverted":
         for key in p["trust"]:
             cmd += ["--trust", key]
     if state == "reverted":

@@ -36,7 +36,7 @@ let package = Package(
             // builds for tests, never in the release binary.
             swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
         ),
-        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target"]),
+        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target", "ELF", "Hash", "CShims"]),
         .executableTarget(
             name: "xsplice",
             dependencies: [

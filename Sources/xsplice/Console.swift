@@ -15,6 +15,12 @@ enum Console {
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         out((try? e.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? "{\"error\":\"unencodable\"}")
     }
+    /// A JSON line on standard error: where a service's log goes.
+    static func errJSONLine<T: Encodable>(_ v: T) {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        err((try? e.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? "{\"error\":\"unencodable\"}")
+    }
     static func json<T: Encodable>(_ v: T) throws {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -53,6 +53,7 @@ let package = Package(
             name: "Unit",
             dependencies: [
                 "Hash", "ELF", "Payload", "Target", "Link", "OldCodeCheck", "Applier", "Diff", "TestSupport", "CShims",
+                "Fleet",
             ],
             exclude: ["FuzzCrashes"]
         ),

@@ -18,6 +18,9 @@ public struct WatchConfig: Sendable {
     public var poll: Double?
     /// Also log processes a payload is not for (module not mapped).
     public var verbose: Bool
+    /// When not empty, only processes running one of these executables
+    /// (resolved paths) are considered: a service's own binaries.
+    public var executables: Set<String> = []
 
     public init(store: PayloadStore, trusted: [Ed25519.PublicKey], binary: String, workers: Int = 2,
                 timeout: Double = 5, startupLimit: Double = 10, poll: Double? = nil, verbose: Bool = false) {

@@ -14,6 +14,9 @@ extension Watcher {
         var images: [Int32: (WatchLedger.Image, UInt64)] = [:]
         for pid in Set(pids) where pid != me {
             pending.remove(pid)
+            if !config.executables.isEmpty {
+                guard let exe = Selection.executable(of: pid), config.executables.contains(exe) else { continue }
+            }
             guard ProcStat.parent(of: pid) != me,
                   let start = try? ProcessIdentity.startTime(pid: pid) else { continue }
             let image = ledger.image(of: pid, startTime: start)

@@ -18,6 +18,9 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Scan /proc every SECONDS instead of using the process-events connector.", valueName: "SECONDS"))
     var poll: Double?
+    @Option(name: .long, help: ArgumentHelp(
+        "Only processes running this executable (repeatable); default: every process.", valueName: "PATH"))
+    var exe: [String] = []
     @Flag(name: .long, help: "Also log processes that do not map a payload's module.") var verbose = false
     @Flag(name: .long, help: "Log JSON Lines.") var json = false
 
@@ -35,9 +38,10 @@ struct WatchCommand: ParsableCommand {
     func run() throws {
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
-        let config = WatchConfig(store: storeOption.resolved, trusted: try trust.trustedKeys(), binary: binary,
+        var config = WatchConfig(store: storeOption.resolved, trusted: try trust.trustedKeys(), binary: binary,
                                  workers: workers, timeout: timeout, startupLimit: startupLimit, poll: poll,
                                  verbose: verbose)
+        config.executables = Set(exe.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
         let json = self.json
         let watcher = Watcher(config: config) { e in
             if json { Console.errJSONLine(e) } else { Console.err(e.text) }

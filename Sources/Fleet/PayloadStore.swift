@@ -58,8 +58,9 @@ public struct PayloadStore: Sendable {
         guard fd >= 0 else { throw .writeFailed(path, reason: String(cString: strerror(errno))) }
         var written = 0
         let ok = bytes.withUnsafeBytes { raw -> Bool in
+            guard let base = raw.baseAddress else { return false }
             while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                let n = write(fd, base + written, raw.count - written)
                 if n <= 0 { return false }
                 written += n
             }

@@ -46,6 +46,7 @@ extension Watcher {
                     if config.verbose { report(pid, start, p, "skipped", "module \(p.moduleText) not mapped") }
                 case let .otherBuild(file):
                     ledger.markDone(pid, image, p.id)
+                    if otherBuilds.count >= 8192 { otherBuilds.removeAll() }
                     // Once per file and payload: for a main-executable
                     // payload every other program on the host is "another
                     // build", and a line per process would drown the log.

@@ -118,6 +118,25 @@ import TestSupport
         #expect(fresh.isAlive && freshLib.isAlive && early.isAlive)
     }
 
+    @Test func aLibraryIsPatchedOnlyAfterTheLoaderHasFinished() throws {
+        let lib = try copy("libuser", ["libuser", "libgreet.so.1"]) + "/libuser"
+        #expect(try add(try Corpus.payload(try Manifest("libuser"), "fixA")).status == 0)
+        let watch = try WatchProcess(["--store", store, "--json", "--verbose", "--exe", lib])
+        defer { watch.stop() }
+        #expect(watch.waitFor { $0.event == "started" } != nil, "\(watch.log)")
+        let held = try HeldStartProcess(lib)
+        defer { held.stop() }
+        // While ld.so is held the watcher waits: no outcome, nothing written.
+        usleep(1_500_000)
+        #expect(watch.process(held.pid).isEmpty, "\(watch.log)")
+        #expect(!held.output.contains("tick"), "the loader was not held: \(held.output)")
+        held.release()
+        #expect(held.waitFor("greet_id=501"), "\(held.output.suffix(300)) \(watch.log)")
+        watch.waitFor { $0.event == "process" && $0.pid == held.pid }
+        #expect(watch.process(held.pid).map(\.result) == ["applied"], "\(watch.log)")
+        #expect(watch.terminate() == 0)
+    }
+
     @Test func aPayloadAddedToTheStoreIsAppliedToRunningProcesses() throws {
         let counter = try copy("counter", ["counter"]) + "/counter"
         let running = try LiveProcess(counter)

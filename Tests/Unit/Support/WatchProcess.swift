@@ -91,3 +91,76 @@ final class WatchProcess {
         reaped = true
     }
 }
+
+/// A corpus program whose dynamic loader is held in its start-up: it runs
+/// with LD_DEBUG=all and its standard error is a small pipe that nobody
+/// reads until `release()`, so ld.so blocks writing its trace while it maps
+/// and relocates. Standard output goes to a file.
+final class HeldStartProcess {
+    let pid: Int32
+    let outputPath: String
+    private var readEnd: Int32
+    private var drain: Thread?
+    private var reaped = false
+
+    init(_ path: String, args: [String] = ["60"]) throws {
+        outputPath = Paths.tempDir("held") + "/stdout"
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw TestFailure("pipe failed") }
+        _ = fcntl(fds[1], 1031 /* F_SETPIPE_SZ */, 4096)
+        readEnd = fds[0]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        let env = ProcessInfo.processInfo.environment.merging(["LD_DEBUG": "all"]) { $1 }
+            .map { "\($0.key)=\($0.value)" }
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        let envp = env.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, path, &actions, nil, argv, envp)
+        close(fds[1])
+        guard rc == 0 else { close(fds[0]); throw TestFailure("could not start \(path)") }
+        pid = child
+    }
+
+    deinit { stop() }
+
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// Lets the loader go on: reads (and drops) its trace from now on.
+    func release() {
+        let fd = readEnd
+        let t = Thread {
+            var b = [UInt8](repeating: 0, count: 65536)
+            while read(fd, &b, b.count) > 0 {}
+            close(fd)
+        }
+        t.start()
+        drain = t
+    }
+
+    /// Waits for a printed line containing `text`.
+    func waitFor(_ text: String, timeout: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            if output.contains(text) { return true }
+            usleep(20_000)
+        } while Date() < deadline
+        return false
+    }
+
+    func stop() {
+        guard !reaped else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(5)
+        while waitpid(pid, &status, WNOHANG) == 0, Date() < deadline { usleep(2000) }
+        if drain == nil { close(readEnd) }
+        reaped = true
+    }
+}

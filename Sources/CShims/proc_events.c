@@ -84,6 +84,9 @@ int xs_proc_events_read(int fd, xs_proc_event *out, int max)
         if (e.what == PROC_EVENT_EXEC) {
             out[count++] = (xs_proc_event){XS_PROC_EXEC, e.event_data.exec.process_pid,
                                            e.event_data.exec.process_tgid};
+        } else if (e.what == PROC_EVENT_FORK) {
+            out[count++] = (xs_proc_event){XS_PROC_FORK, e.event_data.fork.child_pid,
+                                           e.event_data.fork.child_tgid};
         } else if (e.what == PROC_EVENT_EXIT) {
             out[count++] = (xs_proc_event){XS_PROC_EXIT, e.event_data.exit.process_pid,
                                            e.event_data.exit.process_tgid};

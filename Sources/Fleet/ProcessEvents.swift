@@ -7,6 +7,8 @@ final class ProcessEvents {
     enum Event: Equatable {
         case exec(Int32)
         case exit(Int32)
+        /// A new process (not a thread) made by fork or clone.
+        case fork(Int32)
         /// The socket overflowed and events were dropped: sweep /proc.
         case lost
     }
@@ -39,6 +41,7 @@ final class ProcessEvents {
                 // the leader, so its tgid is the process).
                 if e.kind == UInt32(XS_PROC_EXEC) { out.append(.exec(e.tgid)) }
                 else if e.kind == UInt32(XS_PROC_EXIT), e.pid == e.tgid { out.append(.exit(e.tgid)) }
+                else if e.kind == UInt32(XS_PROC_FORK), e.pid == e.tgid { out.append(.fork(e.tgid)) }
             }
         }
         return out

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Hash
 import Applier
+import CShims
 import Target
 
 extension Watcher {
@@ -17,8 +18,11 @@ extension Watcher {
             if !config.executables.isEmpty {
                 guard let exe = Selection.executable(of: pid), config.executables.contains(exe) else { continue }
             }
-            guard ProcStat.parent(of: pid) != me,
+            guard let parent = ProcStat.parent(of: pid), parent != me,
                   let start = try? ProcessIdentity.startTime(pid: pid) else { continue }
+            // A vfork child (or any clone that shares its parent's memory)
+            // has no memory of its own until it execs: it is its parent's.
+            if parent > 1, xs_kcmp_vm(pid, parent) == 0 { continue }
             let image = ledger.image(of: pid, startTime: start)
             let todo = armed.indices.filter { !ledger.isDone(pid, image, armed[$0].stored.id) }
             guard !todo.isEmpty, let snap = probe.snapshot(of: pid) else { continue }

@@ -19,6 +19,9 @@ public final class Watcher {
     var armed: [(stored: StoredPayload, copy: String)] = []
     /// Processes still in start-up (loader not done), to look at again.
     var pending = Set<Int32>()
+    /// Forked children, looked at after a short delay: most forks are
+    /// followed at once by an exec, which makes them new processes anyway.
+    var forked: [Int32: Double] = [:]
     var snapshotDirectory = ""
     var inotifyFD: Int32 = -1
     /// Files already reported as another build of a payload's module.
@@ -32,6 +35,8 @@ public final class Watcher {
 
     /// How often processes in start-up are looked at again.
     static let startupPoll = 0.02
+    /// How long a forked child is left to exec before it is looked at.
+    static let forkDelay = 0.1
     /// A dynamically linked executable without RELRO gives no sign that its
     /// loader is done; it is considered done after this long.
     static let unknownStartupSettle = 1.0
@@ -76,6 +81,10 @@ public final class Watcher {
                        pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0)]
             if let events { fds.append(pollfd(fd: events.fd, events: Int16(POLLIN), revents: 0)) }
             var wait: Double = pending.isEmpty ? -1 : Self.startupPoll
+            if let first = forked.values.min() {
+                let untilFork = max(0, first - ProcStat.monotonic())
+                wait = wait < 0 ? untilFork : min(wait, untilFork)
+            }
             if config.poll != nil {
                 let untilScan = max(0, nextScan - ProcStat.monotonic())
                 wait = wait < 0 ? untilScan : min(wait, untilScan)
@@ -95,10 +104,14 @@ public final class Watcher {
                 switch e {
                 case let .exec(pid):
                     ledger.execed(pid)
+                    forked[pid] = nil
                     fresh.append(pid)
+                case let .fork(pid):
+                    forked[pid] = ProcStat.monotonic() + Self.forkDelay
                 case let .exit(pid):
                     ledger.exited(pid)
                     pending.remove(pid)
+                    forked[pid] = nil
                 case .lost:
                     sweepAll = true
                 }
@@ -112,7 +125,12 @@ public final class Watcher {
                 reloadStore()
                 sweepAll = true
             }
-            if sweepAll { sweep() } else if !fresh.isEmpty || !pending.isEmpty { handle(fresh + Array(pending)) }
+            let now = ProcStat.monotonic()
+            let due = forked.filter { $0.value <= now }.map(\.key)
+            for pid in due { forked[pid] = nil }
+            if sweepAll { sweep() } else if !fresh.isEmpty || !pending.isEmpty || !due.isEmpty {
+                handle(fresh + Array(pending) + due)
+            }
         }
     }
 
@@ -122,6 +140,7 @@ public final class Watcher {
         let pids = Selection.allPIDs()
         ledger.keepOnly(Set(pids))
         pending = pending.intersection(pids)
+        forked = forked.filter { pids.contains($0.key) }
         handle(pids)
     }
 

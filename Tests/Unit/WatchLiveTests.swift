@@ -137,6 +137,37 @@ import TestSupport
         #expect(watch.terminate() == 0)
     }
 
+    @Test func aForkedChildIsExaminedWithoutAnExec() throws {
+        let prefork = try copy("prefork", ["prefork"]) + "/prefork"
+        #expect(try add(try Corpus.payload(try Manifest("prefork"), "fixA")).status == 0)
+        let watch = try WatchProcess(["--store", store, "--json", "--exe", prefork])
+        defer { watch.stop() }
+        #expect(watch.waitFor { $0.event == "started" } != nil, "\(watch.log)")
+        let logs = Paths.tempDir("prefork-watch")
+        let master = try LiveProcess(prefork, args: ["60", logs])
+        var workers: [Int32] = []
+        defer {
+            master.stop()
+            for w in workers { kill(w, SIGKILL) }
+        }
+        #expect(master.waitForTokens(["pf_a": "4101"], timeout: 20)["pf_a"] == "4101", "\(watch.log)")
+        kill(master.pid, SIGUSR1)
+        let deadline = Date().addingTimeInterval(20)
+        while workers.isEmpty, Date() < deadline {
+            workers = ((try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? [])
+                .filter { $0.hasPrefix("worker-") }.compactMap { Int32($0.dropFirst("worker-".count)) }
+            usleep(20_000)
+        }
+        let worker = try #require(workers.first, "no worker was forked")
+        // No exec: only the fork event makes the watcher look at it. The
+        // child inherited its parent's patch, and the worker says so.
+        let line = watch.waitFor { $0.event == "process" && $0.pid == worker }
+        #expect(line?.result == "unchanged" && line?.before == "applied", "\(watch.log)")
+        let out = (try? String(contentsOfFile: logs + "/worker-\(worker)", encoding: .utf8)) ?? ""
+        #expect(out.contains("pf_a=4101"), "\(out)")
+        #expect(watch.terminate() == 0)
+    }
+
     @Test func aPayloadAddedToTheStoreIsAppliedToRunningProcesses() throws {
         let counter = try copy("counter", ["counter"]) + "/counter"
         let running = try LiveProcess(counter)

@@ -6,19 +6,19 @@
    The structures are declared in <linux/cn_proc.h>; C reads them so that
    their layout comes from the kernel headers, not from hand-counted offsets. */
 
-enum { XS_PROC_EXEC = 1, XS_PROC_EXIT = 2 };
+enum { XS_PROC_EXEC = 1, XS_PROC_EXIT = 2, XS_PROC_FORK = 3 };
 
 typedef struct {
-    uint32_t kind;  /* XS_PROC_EXEC or XS_PROC_EXIT */
-    int32_t pid;    /* the thread (process_pid) */
-    int32_t tgid;   /* the process (process_tgid) */
+    uint32_t kind;  /* XS_PROC_EXEC, XS_PROC_EXIT or XS_PROC_FORK */
+    int32_t pid;    /* the thread (process_pid; for a fork, child_pid) */
+    int32_t tgid;   /* the process (process_tgid; for a fork, child_tgid) */
 } xs_proc_event;
 
 /* Opens a socket subscribed to process events (needs CAP_NET_ADMIN in the
    initial network namespace); -1 with errno set on failure. */
 int xs_proc_events_open(void);
 
-/* Reads one datagram and decodes its exec and exit events into out (at most
+/* Reads one datagram and decodes its exec, exit and fork events into out (at most
    max); returns how many, or -1 with errno (ENOBUFS: events were lost, EAGAIN:
    none waiting). Messages not from the kernel are ignored. */
 int xs_proc_events_read(int fd, xs_proc_event *out, int max);

@@ -30,6 +30,9 @@ struct WatchCommand: ParsableCommand {
         guard startupLimit > 0, startupLimit <= 600 else {
             throw ValidationError("--startup-limit must be in (0, 600] seconds")
         }
+        for path in exe where !FileManager.default.isExecutableFile(atPath: path) {
+            throw ValidationError("--exe \(path): no such executable file")
+        }
         if let poll, !(poll >= 0.05 && poll <= 3600) {
             throw ValidationError("--poll must be between 0.05 and 3600 seconds")
         }

@@ -9,7 +9,10 @@ extension Watcher {
     func reloadStore() {
         let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB)
         // Again each time: the directory may have been replaced.
-        _ = inotify_add_watch(inotifyFD, config.store.directory, mask)
+        if inotify_add_watch(inotifyFD, config.store.directory, mask) < 0 {
+            log(WatchEvent("rejected", reason: "cannot watch \(config.store.directory) for changes "
+                + "(\(String(cString: strerror(errno)))); send SIGHUP after changing the store"))
+        }
         var keys = config.trusted
         do { keys += try TrustPolicy.load().keys.map(\.key) } catch {
             armed = []

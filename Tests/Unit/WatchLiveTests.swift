@@ -168,6 +168,29 @@ import TestSupport
         #expect(watch.terminate() == 0)
     }
 
+    @Test func aStackedPayloadIsAppliedAfterItsBase() throws {
+        let counter = try copy("counter", ["counter"]) + "/counter"
+        let m = try Manifest("counter")
+        let base = try Corpus.payload(m, "fixA")
+        // Named to sort before its base: the order comes from --on-top-of.
+        let stacked = dir + "/a-fixC.xsp"
+        let b = try Shell.xsplice(["build", "--binary", m.binaryPath, "--object", m.dir + "/fixC.o", "--function",
+                                   "compute_a", "--name", "a-fixC", "--on-top-of", base, "-o", stacked])
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(try add(stacked).status == 0 && add(base).status == 0)
+        let watch = try WatchProcess(["--store", store, "--json", "--exe", counter])
+        defer { watch.stop() }
+        #expect(watch.waitFor { $0.event == "started" && $0.payloads == 2 } != nil, "\(watch.log)")
+        let p = try LiveProcess(counter)
+        defer { p.stop() }
+        #expect(p.waitForTokens(["compute_a": "102"], timeout: 20)["compute_a"] == "102", "\(watch.log)")
+        watch.waitFor { $0.event == "process" && $0.pid == p.pid && $0.payload == "a-fixC" }
+        let lines = watch.process(p.pid)
+        #expect(lines.map(\.payload) == ["counter-fixA", "a-fixC"] && lines.allSatisfy { $0.result == "applied" },
+                "\(watch.log)")
+        #expect(watch.terminate() == 0)
+    }
+
     @Test func aPayloadAddedToTheStoreIsAppliedToRunningProcesses() throws {
         let counter = try copy("counter", ["counter"]) + "/counter"
         let running = try LiveProcess(counter)

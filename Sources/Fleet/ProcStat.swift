@@ -14,6 +14,14 @@ enum ProcStat {
         return Int32(fields[1])
     }
 
+    /// The device and inode of the file behind /proc/PID/exe; empty when
+    /// it cannot be read (a kernel thread, a process that is gone).
+    static func executable(of pid: Int32) -> [UInt64] {
+        var st = stat()
+        guard stat("/proc/\(pid)/exe", &st) == 0 else { return [] }
+        return [UInt64(st.st_dev), UInt64(st.st_ino)]
+    }
+
     /// Seconds since the process started (start time is counted in clock
     /// ticks since boot, so it is compared with CLOCK_BOOTTIME).
     static func age(startTicks: UInt64) -> Double {

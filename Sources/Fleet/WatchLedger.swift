@@ -4,10 +4,14 @@ import Hash
 /// is tried twice on the same one: a payload that failed is logged once and
 /// left alone until the process execs a new image or a new process takes
 /// the PID. A process image is its PID, its start time (a reused PID has
-/// another) and the exec that loaded it (an exec keeps both).
+/// another) and the exec that loaded it (an exec keeps both): an exec event
+/// starts a new one, and so does another executable file behind
+/// /proc/PID/exe, which is how a /proc scan without events sees an exec.
 public struct WatchLedger: Sendable {
     public struct Image: Sendable, Equatable {
         public var startTime: UInt64
+        /// The executable file's device and inode.
+        public var executable: [UInt64]
         public var generation: Int
     }
 
@@ -24,11 +28,11 @@ public struct WatchLedger: Sendable {
     public var count: Int { entries.count }
 
     /// The image `pid` runs now, as far as the ledger knows: the entry's own
-    /// when the start time agrees, a fresh one otherwise.
-    public mutating func image(of pid: Int32, startTime: UInt64) -> Image {
-        if let e = entries[pid], e.image.startTime == startTime { return e.image }
+    /// when the start time and the executable agree, a fresh one otherwise.
+    public mutating func image(of pid: Int32, startTime: UInt64, executable: [UInt64]) -> Image {
+        if let e = entries[pid], e.image.startTime == startTime, e.image.executable == executable { return e.image }
         generations += 1
-        let image = Image(startTime: startTime, generation: generations)
+        let image = Image(startTime: startTime, executable: executable, generation: generations)
         entries[pid] = Entry(image: image)
         return image
     }

@@ -23,7 +23,7 @@ extension Watcher {
             // A vfork child (or any clone that shares its parent's memory)
             // has no memory of its own until it execs: it is its parent's.
             if parent > 1, xs_kcmp_vm(pid, parent) == 0 { continue }
-            let image = ledger.image(of: pid, startTime: start)
+            let image = ledger.image(of: pid, startTime: start, executable: ProcStat.executable(of: pid))
             let todo = armed.indices.filter { !ledger.isDone(pid, image, armed[$0].stored.id) }
             guard !todo.isEmpty, let snap = probe.snapshot(of: pid) else { continue }
             let age = ProcStat.age(startTicks: start)

@@ -13,20 +13,25 @@ import TestSupport
     @Test func theLedgerTriesAPayloadOncePerProcessImage() throws {
         var ledger = WatchLedger()
         let p = try Digest(bytes: [UInt8](repeating: 7, count: 32))
-        let image = ledger.image(of: 100, startTime: 5)
+        let exe: [UInt64] = [1, 2]
+        let image = ledger.image(of: 100, startTime: 5, executable: exe)
         #expect(!ledger.isDone(100, image, p))
         ledger.markDone(100, image, p)
-        #expect(ledger.isDone(100, ledger.image(of: 100, startTime: 5), p))
+        #expect(ledger.isDone(100, ledger.image(of: 100, startTime: 5, executable: exe), p))
         // A new process on the same PID (another start time) is new.
-        let reused = ledger.image(of: 100, startTime: 6)
+        let reused = ledger.image(of: 100, startTime: 6, executable: exe)
         #expect(!ledger.isDone(100, reused, p))
         ledger.markDone(100, reused, p)
-        // An exec keeps PID and start time but loads a new image.
+        // An exec keeps PID and start time but loads a new image: seen as
+        // an event, or as another executable file.
         ledger.execed(100)
-        #expect(!ledger.isDone(100, ledger.image(of: 100, startTime: 6), p))
+        #expect(!ledger.isDone(100, ledger.image(of: 100, startTime: 6, executable: exe), p))
         // An outcome for an image that was replaced meanwhile is dropped.
         ledger.markDone(100, reused, p)
-        #expect(!ledger.isDone(100, ledger.image(of: 100, startTime: 6), p))
+        #expect(!ledger.isDone(100, ledger.image(of: 100, startTime: 6, executable: exe), p))
+        let current = ledger.image(of: 100, startTime: 6, executable: exe)
+        ledger.markDone(100, current, p)
+        #expect(!ledger.isDone(100, ledger.image(of: 100, startTime: 6, executable: [1, 3]), p))
         ledger.keepOnly([])
         #expect(ledger.count == 0)
     }

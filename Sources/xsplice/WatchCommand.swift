@@ -46,9 +46,7 @@ struct WatchCommand: ParsableCommand {
                                  verbose: verbose)
         config.executables = Set(exe.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
         let json = self.json
-        let watcher = Watcher(config: config) { e in
-            if json { Console.errJSONLine(e) } else { Console.err(e.text) }
-        }
+        let watcher = Watcher(config: config) { e in Console.serviceLog(e, text: e.text, json: json) }
         do { try watcher.run() } catch { throw Exit(code: Exit.badInput, message: error.description) }
     }
 }

@@ -76,13 +76,16 @@ struct StoreRemoveCommand: ParsableCommand {
         commandName: "remove",
         abstract: "Remove a stored payload (by name or ID prefix); processes that have it keep it.")
     @OptionGroup var storeOption: StoreOption
+    @Flag(name: .long, help: "Print JSON.") var json = false
     @Argument(help: "The payload's name or ID prefix (8 hex digits or more).") var key: String
 
     func run() throws {
         do {
             let gone = try storeOption.resolved.remove(key)
-            Console.out("removed \(StoreListing(gone).text); revert it from running processes with "
-                + "`xsplice revert --all \(gone.name)`")
+            if json { Console.jsonLine(StoreListing(gone)) } else {
+                Console.out("removed \(StoreListing(gone).text); revert it from running processes with "
+                    + "`xsplice revert --all \(gone.name)`")
+            }
         } catch { throw error.exit }
     }
 }

@@ -34,8 +34,10 @@ import TestSupport
         // The environment variable names the store when --store is absent.
         let l = try x(["store", "list"], env: ["XSPLICE_STORE": store])
         #expect(l.status == 0 && l.stdout.contains("counter-fixA"), "\(l.stdout)\(l.stderr)")
-        let gone = try x(["store", "remove", "--store", store, "counter-fixA"])
-        #expect(gone.status == 0 && files().isEmpty, "\(gone.stderr)")
+        let gone = try x(["store", "remove", "--store", store, "--json", String(added.id.prefix(12))])
+        #expect(gone.status == 0 && files().isEmpty && gone.stdout.contains(added.id), "\(gone.stderr)")
+        #expect(try x(["store", "add", "--store", store, payload]).status == 0)
+        #expect(try x(["store", "remove", "--store", store, "counter-fixA"]).status == 0 && files().isEmpty)
         let again = try x(["store", "remove", "--store", store, "counter-fixA"])
         #expect(again.status == 2 && again.stderr.contains("no stored payload"), "\(again.stderr)")
     }

@@ -52,6 +52,30 @@ import TestSupport
         #expect(ELFSummary.read(path: junk) == nil)
     }
 
+    /// The probe reads whatever any process on the host maps: damaged
+    /// headers must give an answer or nil, never a trap.
+    @Test func theLightReaderSurvivesDamagedFiles() throws {
+        try Corpus.ensureBuilt()
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Paths.corpusBuild + "/libuser/libgreet.so.1")))
+        let path = Paths.tempDir("elfsummary-damaged") + "/f"
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<300 {
+            var bytes = original
+            if round % 3 == 0 {
+                bytes = Array(bytes.prefix(Int.random(in: 0..<min(bytes.count, 8192), using: &rng)))
+            } else {
+                // Damage the headers, program headers, notes and dynamic
+                // section, where the reader looks.
+                for _ in 0..<Int.random(in: 1...16, using: &rng) {
+                    let at = Int.random(in: 0..<min(bytes.count, 16384), using: &rng)
+                    bytes[at] = UInt8.random(in: 0...255, using: &rng)
+                }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            _ = ELFSummary.read(path: path)
+        }
+    }
+
     @Test func startUpIsOverOnlyOnceTheExecutablesRELROIsReadOnly() {
         let main = ModuleProbe.FileInfo(name: "", buildID: nil, dynamic: true, relro: (0x3000, 0x4000), base: 0)
         func maps(_ perms: String) -> [MapEntry] {

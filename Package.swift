@@ -35,7 +35,7 @@ let package = Package(
             // builds for tests, never in the release binary.
             swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
         ),
-        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target"]),
+        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target", "ELF", "Hash", "CShims"]),
         .executableTarget(
             name: "xsplice",
             dependencies: [
@@ -52,6 +52,7 @@ let package = Package(
             name: "Unit",
             dependencies: [
                 "Hash", "ELF", "Payload", "Target", "Link", "OldCodeCheck", "Applier", "Diff", "TestSupport", "CShims",
+                "Fleet",
             ],
             exclude: ["FuzzCrashes"]
         ),

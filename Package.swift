@@ -12,11 +12,10 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CCapstone",
-            pkgConfig: "capstone",
-            providers: [.apt(["libcapstone-dev"])]
-        ),
+        // Only Capstone's header: the library is loaded with dlopen when an
+        // instruction is first decoded (OldCodeCheck/CapstoneLibrary.swift),
+        // so pkg-config's `-lcapstone` must not reach the link.
+        .systemLibrary(name: "CCapstone"),
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
@@ -36,7 +35,7 @@ let package = Package(
             // builds for tests, never in the release binary.
             swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
         ),
-        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target"]),
+        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target", "ELF", "Hash", "CShims"]),
         .executableTarget(
             name: "xsplice",
             dependencies: [
@@ -53,6 +52,7 @@ let package = Package(
             name: "Unit",
             dependencies: [
                 "Hash", "ELF", "Payload", "Target", "Link", "OldCodeCheck", "Applier", "Diff", "TestSupport", "CShims",
+                "Fleet",
             ],
             exclude: ["FuzzCrashes"]
         ),

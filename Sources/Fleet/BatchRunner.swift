@@ -34,6 +34,7 @@ public struct BatchRunner {
     public func run(_ pids: [Int32], each: (ProcessOutcome) -> Void) -> BatchSummary {
         let start = Date()
         var summary = BatchSummary(operation: operation.name, workers: workers)
+        summary.dry_run = operation.isDryRun
         if workers == 0 {
             let job = Result { try BatchJob(operation, expectedID: payloadID) }
             for p in pids {

@@ -52,4 +52,7 @@ int xs_set_timer_slack(unsigned long ns);
 /* pidfd_open(2): a descriptor that stays bound to this one process and
    polls readable once it has exited. */
 int xs_pidfd_open(pid_t pid);
+
+/* The process-events connector and the signal pipe, for `xsplice watch`. */
+#include "ProcEvents.h"
 #endif

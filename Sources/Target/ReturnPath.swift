@@ -49,16 +49,23 @@ public struct ReturnPath: Sendable, Equatable {
         let candidates = maps.compactMap { m in rank(m).map { (m, $0) } }.sorted { $0.1 < $1.1 }.map(\.0)
         var syscallReturn: UInt64?
         var restorer: (UInt64, Int)?
+        // Read in chunks and stop once both are found: they usually lie in
+        // the first pages of libc's text, which is megabytes long.
+        let chunk: UInt64 = 64 * 1024, overlap: UInt64 = 8
         for m in candidates where syscallReturn == nil || restorer == nil {
-            // A text segment larger than this is no module xsplice expects.
-            guard m.size <= 256 << 20, let bytes = try? memory.read(m.start, count: Int(m.size)) else { continue }
-            if syscallReturn == nil, let i = firstIndex(of: syscallRet, in: bytes) {
-                syscallReturn = m.start + UInt64(i)
-            }
-            if restorer == nil {
-                for r in restorers {
-                    if let i = firstIndex(of: r, in: bytes) { restorer = (m.start + UInt64(i), r.count); break }
+            var at = m.start
+            while at < m.end && (syscallReturn == nil || restorer == nil) {
+                let count = min(chunk + overlap, m.end - at)
+                guard let bytes = try? memory.read(at, count: Int(count)) else { break }
+                if syscallReturn == nil, let i = firstIndex(of: syscallRet, in: bytes) {
+                    syscallReturn = at + UInt64(i)
                 }
+                if restorer == nil {
+                    for r in restorers {
+                        if let i = firstIndex(of: r, in: bytes) { restorer = (at + UInt64(i), r.count); break }
+                    }
+                }
+                at += chunk
             }
         }
         guard let s = syscallReturn else {

@@ -59,7 +59,7 @@ extension LiveSession {
         let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds,
                                                 operation: "replace \(old.name) with \(p.name)")
         var journal: Journal?
-        let waiter = waitReturn ? returnWaiter {
+        let waiter = waitReturn ? try returnWaiter {
             self.functionRanges(of: old) + Self.busyRanges(p.functions, at: entries)
         } : nil
         do {

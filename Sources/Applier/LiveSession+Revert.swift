@@ -74,7 +74,7 @@ extension LiveSession {
         guard let regBase = try store.location() else {
             throw ApplierError.registryCorrupt("registry mapping vanished")
         }
-        let waiter = waitReturn ? returnWaiter { self.functionRanges(of: record) } : nil
+        let waiter = waitReturn ? try returnWaiter { self.functionRanges(of: record) } : nil
         let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: { busyRanges(of: record) },
                                              waiter: waiter) { () -> (WindowPlan, [OperationResult.Function]) in
             let snap = try snapshot(at: regBase)

@@ -9,7 +9,7 @@ import Target
 public final class LiveSession {
     public let target: any ProcessControl
     let store: RegistryStore
-    let disassembler: Disassembler
+    private var loadedDisassembler: Disassembler?
     /// True while this session holds the process's operator lock.
     var holdsLock = false
 
@@ -21,7 +21,16 @@ public final class LiveSession {
     public init(target: any ProcessControl) throws {
         self.target = target
         store = RegistryStore(target: target)
-        disassembler = try Disassembler()
+    }
+
+    /// Capstone is loaded only by the operations that decode instructions.
+    var disassembler: Disassembler {
+        get throws {
+            if let d = loadedDisassembler { return d }
+            let d = try Disassembler()
+            loadedDisassembler = d
+            return d
+        }
     }
 
     public func registry() throws -> Registry { try store.load() }
@@ -89,7 +98,7 @@ public final class LiveSession {
         let (code, frames) = try loadRegistered(p, module: module, unwinder: unwinder, timeoutSeconds: timeoutSeconds,
                                                 operation: "apply \(p.name)")
         var journal: Journal?
-        let waiter = waitReturn ? returnWaiter { Self.busyRanges(p.functions, at: entries) } : nil
+        let waiter = waitReturn ? try returnWaiter { Self.busyRanges(p.functions, at: entries) } : nil
         do {
             journal = recordLoaded(code)
             let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: {

@@ -131,8 +131,11 @@ public struct RemoteSyscaller: SyscallPort {
     public func scratch(count: Int) throws -> UInt64 {
         let frame = try SigreturnFrame(pid: world.pid, regs: try world.registers(thread), mask: 0,
                                        xsave: try SigreturnFrame.xsave(of: thread), restorer: path.restorer)
-        let need = UInt64(count + 64)
-        guard frame.address > need else { throw TargetError.notMapped(frame.address) }
+        let need = UInt64(max(0, count) + 64)
+        // The frame checked that much room below itself.
+        guard need <= SigreturnFrame.scratchRoom, frame.address > need else {
+            throw TargetError.notMapped(frame.address)
+        }
         return (frame.address - need) & ~UInt64(15)
     }
 }

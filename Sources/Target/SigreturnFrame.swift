@@ -22,6 +22,8 @@ struct SigreturnFrame {
     static let flags: UInt64 = 0x7
     static let fpMagic1: UInt32 = 0x4650_5853
     static let fpMagic2: UInt32 = 0x4650_5845
+    /// Bytes below the frame that `RemoteSyscaller.scratch` may use.
+    static let scratchRoom: UInt64 = 256
 
     /// The return slot: the stack pointer a function is entered with, and
     /// what `ret` pops into the restorer. 8 modulo 16, as after a call.
@@ -39,6 +41,7 @@ struct SigreturnFrame {
         guard regs.rsp > need else { throw TargetError.notMapped(regs.rsp) }
         fpstate = (regs.rsp - 128 - UInt64(fp.count)) & ~UInt64(63)
         address = ((fpstate - UInt64(Self.size)) & ~UInt64(15)) - 8
+        try Self.checkRoom(pid: pid, low: address &- Self.scratchRoom, high: regs.rsp)
         fpBytes = fp
         let r = Self.resumable(regs)
         var b = [UInt8](repeating: 0, count: Self.size)
@@ -60,6 +63,21 @@ struct SigreturnFrame {
         put(fpstate, at: 232)
         put(mask, at: 304)
         bytes = b
+    }
+
+    /// The frame, the XSAVE copy and the scratch below them must lie in the
+    /// writable mapping that holds the stack pointer: a thread on a small
+    /// alternate signal stack would otherwise have them written, unseen,
+    /// into whatever mapping lies below it.
+    static func checkRoom(pid: Int32, low: UInt64, high: UInt64) throws {
+        let maps = try MemoryMap.read(pid: pid)
+        guard low < high, let m = maps.first(where: { $0.contains(high &- 1) }), m.permissions.hasPrefix("rw"),
+              m.start <= low else {
+            throw TargetError.noReturnPath(pid: pid, reason: "the borrowed thread's stack (pointer 0x"
+                + "\(String(high, radix: 16))) has no room for the \(high &- low)-byte frame that would return it "
+                + "to where it was if xsplice died, inside the writable mapping that holds it (a small alternate "
+                + "signal stack?); retry when the thread is elsewhere")
+        }
     }
 
     /// The XSAVE area as rt_sigreturn wants it. PTRACE_GETREGSET gives the

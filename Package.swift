@@ -26,7 +26,11 @@ let package = Package(
         .target(name: "ELF"),
         .target(name: "Payload", dependencies: ["ELF", "Hash"]),
         .target(name: "Diff", dependencies: ["ELF"]),
-        .target(name: "Target", dependencies: ["ELF", "Hash", "CShims"]),
+        .target(
+            name: "Target", dependencies: ["ELF", "Hash", "CShims"],
+            // Kill points inside remote calls (FaultPoint), only in builds for tests.
+            swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
+        ),
         .target(name: "Link", dependencies: ["Target", "Payload", "ELF", "Hash"]),
         .target(name: "OldCodeCheck", dependencies: ["Target", "Payload", "Hash", "CCapstone"]),
         .target(

@@ -14,7 +14,7 @@ extension ProcessTarget {
         let link = "/memfd:\(name) (deleted)"
         // Cheap look first: almost always there is nothing, and nothing is stopped.
         guard !Self.descriptors(of: pid, linkingTo: link).isEmpty else { return 0 }
-        let world = try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds)
+        let world = try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds, ledger: stopLedger)
         defer { world.resume() }
         guard let tid = world.threads.first(where: { !Threads.isZombie(pid: pid, tid: $0) }) else {
             throw TargetError.exited(pid: pid, detail: "no live thread is left")

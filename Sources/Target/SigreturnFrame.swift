@@ -70,7 +70,13 @@ struct SigreturnFrame {
     /// alternate signal stack would otherwise have them written, unseen,
     /// into whatever mapping lies below it.
     static func checkRoom(pid: Int32, low: UInt64, high: UInt64) throws {
-        let maps = try MemoryMap.read(pid: pid)
+        var maps = try MemoryMap.read(pid: pid)
+        let threads = (try? Threads.list(pid: pid)) ?? []
+        if maps.isEmpty, let live = threads.first(where: { !Threads.isZombie(pid: pid, tid: $0) }) {
+            // A leader that called pthread_exit shows no mappings (see
+            // ProcessTarget.view): read a live thread's view of the same memory.
+            maps = try MemoryMap.read(pid: live)
+        }
         guard low < high, let m = maps.first(where: { $0.contains(high &- 1) }), m.permissions.hasPrefix("rw"),
               m.start <= low else {
             throw TargetError.noReturnPath(pid: pid, reason: "the borrowed thread's stack (pointer 0x"

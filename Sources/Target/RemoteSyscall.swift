@@ -55,7 +55,7 @@ public struct RemoteSyscaller: SyscallPort {
         let pid = world.pid
         let saved = try world.registers(thread)
         let savedMask = try world.signalMask(thread)
-        let frame = try SigreturnFrame(pid: pid, regs: saved, mask: savedMask,
+        let frame = try SigreturnFrame(pid: pid, tid: thread, regs: saved, mask: savedMask,
                                        xsave: try SigreturnFrame.xsave(of: thread), restorer: path.restorer)
         try frame.write(to: memory)
         FaultPoint.reach("syscall-frame", target: pid)
@@ -129,7 +129,7 @@ public struct RemoteSyscaller: SyscallPort {
     /// frame a call lays out under the thread's red zone, which no code of
     /// the thread uses while it is stopped.
     public func scratch(count: Int) throws -> UInt64 {
-        let frame = try SigreturnFrame(pid: world.pid, regs: try world.registers(thread), mask: 0,
+        let frame = try SigreturnFrame(pid: world.pid, tid: thread, regs: try world.registers(thread), mask: 0,
                                        xsave: try SigreturnFrame.xsave(of: thread), restorer: path.restorer)
         let need = UInt64(max(0, count) + 64)
         // The frame checked that much room below itself.

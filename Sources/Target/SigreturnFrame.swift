@@ -35,13 +35,13 @@ struct SigreturnFrame {
 
     /// Lays out the frame under `regs.rsp` minus the red zone, for a thread
     /// whose registers, mask and XSAVE area (PTRACE_GETREGSET) are given.
-    init(pid: Int32, regs: user_regs_struct, mask: UInt64, xsave: [UInt8], restorer: UInt64) throws {
+    init(pid: Int32, tid: Int32, regs: user_regs_struct, mask: UInt64, xsave: [UInt8], restorer: UInt64) throws {
         let fp = try Self.fpImage(xsave, pid: pid)
         let need = UInt64(fp.count + Self.size + 128 + 256)
         guard regs.rsp > need else { throw TargetError.notMapped(regs.rsp) }
         fpstate = (regs.rsp - 128 - UInt64(fp.count)) & ~UInt64(63)
         address = ((fpstate - UInt64(Self.size)) & ~UInt64(15)) - 8
-        try Self.checkRoom(pid: pid, low: address &- Self.scratchRoom, high: regs.rsp)
+        try Self.checkRoom(pid: pid, tid: tid, low: address &- Self.scratchRoom, high: regs.rsp)
         fpBytes = fp
         let r = Self.resumable(regs)
         var b = [UInt8](repeating: 0, count: Self.size)
@@ -69,14 +69,9 @@ struct SigreturnFrame {
     /// writable mapping that holds the stack pointer: a thread on a small
     /// alternate signal stack would otherwise have them written, unseen,
     /// into whatever mapping lies below it.
-    static func checkRoom(pid: Int32, low: UInt64, high: UInt64) throws {
-        var maps = try MemoryMap.read(pid: pid)
-        let threads = (try? Threads.list(pid: pid)) ?? []
-        if maps.isEmpty, let live = threads.first(where: { !Threads.isZombie(pid: pid, tid: $0) }) {
-            // A leader that called pthread_exit shows no mappings (see
-            // ProcessTarget.view): read a live thread's view of the same memory.
-            maps = try MemoryMap.read(pid: live)
-        }
+    static func checkRoom(pid: Int32, tid: Int32, low: UInt64, high: UInt64) throws {
+        // The thread's own view: /proc/PID/maps is empty once the main thread has exited.
+        let maps = try MemoryMap.read(pid: tid)
         guard low < high, let m = maps.first(where: { $0.contains(high &- 1) }), m.permissions.hasPrefix("rw"),
               m.start <= low else {
             throw TargetError.noReturnPath(pid: pid, reason: "the borrowed thread's stack (pointer 0x"

@@ -24,26 +24,14 @@ import Testing
 
     /// Registries whose checksum is right but whose numbers are absurd: the
     /// validation after decoding refuses them before any number is used.
-    @Test(arguments: ["oldSize", "replacementSize", "regionSize", "patchAddress", "savedBytes", "journal"])
-    func absurdRegistryIsReportedLive(field: String) throws {
+    @Test(arguments: RegistryDamage.allCases)
+    func absurdRegistryIsReportedLive(field: RegistryDamage) throws {
         let h = try LiveHarness("counter")
         defer { h.process.stop() }
         #expect(try h.apply("fixA").status == 0)
         let t = try LiveTamper(h)
         var reg = try t.registry()
-        switch field {
-        case "oldSize": reg.records[0].functions[0].oldSize = 1 << 62
-        case "replacementSize": reg.records[0].functions[0].site.replacementSize = .max
-        case "regionSize": reg.records[0].regionSize = .max
-        case "patchAddress": reg.records[0].functions[0].site.patchAddress = .max
-        case "savedBytes": reg.records[0].functions[0].site.savedBytes = [0x90]
-        default:
-            // A committed journal that would write at the top of the address space.
-            let json = #"{"operation":"revert fixA","nonce":"x","ownerPID":1,"committed":true,"writes":"#
-                + #"[{"address":18446744073709551614,"old":[233,0,0,0,0],"new":[1,2,3,4,5],"function":"compute_a"}],"#
-                + #""after":[],"freeWhenDone":[],"freeIfAbandoned":[]}"#
-            reg.journal = try JSONDecoder().decode(Journal.self, from: Data(json.utf8))
-        }
+        try field.apply(to: &reg)
         try t.saveRegistry(reg)
         try t.expectRefused(everyCommand(h, mentions: "integrity check"), tokens: ["compute_a": "101"])
     }

@@ -2,14 +2,6 @@ import Hash
 import Target
 
 extension LiveSession {
-    /// Before the stop window: the loaded code is already in the journal
-    /// (recorded before it was mapped); if xsplice dies now the next command
-    /// frees it.
-    func recordLoaded(_ code: LoadedCode) -> Journal {
-        FaultInjection.point("loaded", target: target.pid)
-        return code.journal
-    }
-
     /// On a refusal after loading: frees the code and clears our journal.
     func abandon(_ journal: Journal?, code: LoadedCode, unwindFrames: UInt64?) {
         CodeLoader.unload(region: code.region, size: code.size, unwindFrames: unwindFrames, target: target)

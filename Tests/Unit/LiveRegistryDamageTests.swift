@@ -36,6 +36,30 @@ import Testing
         try t.expectRefused(everyCommand(h, mentions: "integrity check"), tokens: ["compute_a": "101"])
     }
 
+    /// The active slot's generation (outside the checksummed body) set to
+    /// its largest value: reading still works, but no write may count past
+    /// it, so every write is refused before anything is mapped or written.
+    @Test func lastGenerationIsRefusedWithoutWrappingLive() throws {
+        let h = try LiveHarness("counter")
+        defer { h.process.stop() }
+        #expect(try h.apply("fixA").status == 0)
+        let t = try LiveTamper(h)
+        try t.target.write(try t.activeSlot(), bytes: [UInt8](repeating: 0xff, count: 8))
+        let last = "integrity check (generation \(UInt64.max))"
+        try t.expectRefused([
+            .init(what: "verify", args: ["verify", "--pid", h.pid, try h.payload("fixA")], status: 0,
+                  mentions: "applied"),
+            .init(what: "list", args: ["list", "--pid", h.pid], status: 0, mentions: "counter-fixA"),
+            .init(what: "apply fixB", args: ["apply", "--pid", h.pid, try h.payload("fixB")], status: 1,
+                  mentions: last),
+            .init(what: "apply fixC", args: ["apply", "--pid", h.pid, try h.payload("fixC")], status: 1,
+                  mentions: last),
+            .init(what: "revert fixA", args: ["revert", "--pid", h.pid, "counter-fixA"], status: 1, mentions: last),
+            .init(what: "replace fixA", args: ["replace", "--pid", h.pid, "counter-fixA", try h.payload("cumA")],
+                  status: 1, mentions: last),
+        ], tokens: ["compute_a": "101"])
+    }
+
     /// fixA's record moved to an address where nothing is mapped: the live
     /// jump goes to code no record owns, so compute_a is foreign, and
     /// nothing is read from, written to or freed at the recorded region.

@@ -16,7 +16,8 @@ import Target
 ///   saved `ucontext`, a stack xsplice cannot attribute), except the part
 ///   below the stack pointer of a mapping that is one thread's stack alone
 ///   (the main `[stack]`, or an anonymous mapping above a guard mapping, as
-///   pthread stacks are), which is dead;
+///   pthread stacks are), which is dead, and the stacks exited threads left
+///   in glibc's cache (see `DeadThreadStacks`);
 /// - and no task outside the thread group may share the memory (all of
 ///   /proc is compared just before the stop, processes born since inside it).
 enum ConsistencyCheck {
@@ -54,14 +55,17 @@ enum ConsistencyCheck {
         } catch {
             scan.found(0, "", .cannotCheck("tasks sharing the memory could not be listed (\(error))"))
         }
+        var blocks: [(tid: Int32, threadPointer: UInt64)] = []
         for tid in world.threads {
             let regs = try world.pointers(tid)
+            blocks.append((tid, regs.threadPointer))
             if let r = scan.index.range(containing: regs.instruction) {
                 scan.found(tid, r.name, .executing(ip: regs.instruction))
             }
             scan.stack(of: tid, from: regs.stack)
             if scan.stopped { return scan.findings }
         }
+        scan.dead = DeadThreadStacks(threads: blocks) { scan.quietRead($0, $1) }
         scan.restOfMemory()
         return scan.findings
     }
@@ -79,6 +83,8 @@ enum ConsistencyCheck {
         var live: [UInt64: UInt64] = [:]
         /// Set once the budget is exceeded: the answer is already "busy".
         var stopped = false
+        /// Recognizes exited threads' cached stacks; nil when it cannot.
+        var dead: DeadThreadStacks?
 
         mutating func found(_ tid: Int32, _ name: String, _ reason: BusyReason) {
             if findings.count < 64 { findings.append(BusyThread(tid: tid, name: name, reason: reason)) }
@@ -97,6 +103,14 @@ enum ConsistencyCheck {
                 found(tid, "", .unreadable(address: address, count: count, reason: "\(error)"))
                 return nil
             }
+        }
+
+        /// Reads memory within the budget for a recognition that may fail
+        /// harmlessly (nothing is skipped without the bytes): no finding.
+        mutating func quietRead(_ address: UInt64, _ count: Int) -> [UInt8]? {
+            guard count > 0, used <= budget, UInt64(count) <= budget - used else { return nil }
+            used += UInt64(count)
+            return try? target.read(address, count: count)
         }
 
         /// Scans a thread's live stack and, through signal frames on it, the
@@ -143,6 +157,9 @@ enum ConsistencyCheck {
                 if let low = live[m.start] {
                     if holdsOneStack(m) { continue }
                     upper = low
+                } else if let d = dead,
+                          d.isDead(m, live: false, below: maps.below(m), read: { quietRead($0, $1) }) {
+                    continue
                 }
                 var a = m.start
                 while a < upper, !stopped {

@@ -30,6 +30,9 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
     case cannotBind(reference: String, user: String, reason: String)
     /// Writable data the fix defines that the running build does not have.
     case newVariable(symbol: String, section: String, user: String)
+    /// The fix gives an existing variable another initial value, which the
+    /// running process, keeping its own value, would never see.
+    case changedInitialValue(variable: String, user: String, firstByte: Int)
 
     public var description: String {
         switch self {
@@ -106,6 +109,11 @@ public enum BuildError: Error, CustomStringConvertible, Equatable, Sendable {
                 "\(user) references writable data \(sym) (section \(sec)) that the running build does not have; new " +
                     "variables cannot be added by a live patch: keep the variable's name (and size), or declare the " +
                     "program's variable extern"
+        case let .changedInitialValue(v, user, at):
+            return
+                "\(user) uses the existing variable \(v), whose initial value the fix changes (first at byte \(at)); "
+                + "the running process keeps its current value, so the new value would never take effect: keep the "
+                + "initial value, give the fix a new variable under a new name, or restart the program"
         case let .notInExecutableSegment(f):
             return "function \(f) does not lie in an executable, file-backed segment of the binary"
         }

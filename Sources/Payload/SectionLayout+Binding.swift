@@ -101,6 +101,9 @@ extension SectionLayout {
                             "patch cannot change the layout of existing data"
                 )
             }
+            if let at = changedInitialValue(s, existing: def) {
+                throw BuildError.changedInitialValue(variable: s.name, user: place.user, firstByte: at)
+            }
             let rel = sectionRelative ? addend &- Int64(bitPattern: s.value) : addend
             let absolute = def.value &+ UInt64(bitPattern: rel)
             if let c = chosen, c.def.value &+ UInt64(bitPattern: c.addend) != absolute {

@@ -40,7 +40,7 @@ extension SectionLayout {
     /// An object whose bytes the linker relocates (a table of pointers in
     /// `.data.rel.ro`) cannot be compared with the running build's bytes, so
     /// its identity cannot be proven: it keeps travelling as a copy.
-    private func carriesRelocations(_ s: Symbol) -> Bool {
+    func carriesRelocations(_ s: Symbol) -> Bool {
         let idx = Int(s.sectionIndex)
         for rela in object.relocationSections(applyingTo: idx) {
             guard let rs = try? object.relocations(in: rela) else { return true }

@@ -13,9 +13,13 @@ public protocol SyscallPort {
 public struct ThreadPointers: Sendable, Equatable {
     public var instruction: UInt64
     public var stack: UInt64
-    public init(instruction: UInt64, stack: UInt64) {
+    /// The thread pointer (fs base): where the C library keeps the thread's
+    /// control block; 0 when unknown.
+    public var threadPointer: UInt64
+    public init(instruction: UInt64, stack: UInt64, threadPointer: UInt64 = 0) {
         self.instruction = instruction
         self.stack = stack
+        self.threadPointer = threadPointer
     }
 }
 

@@ -193,7 +193,7 @@ public final class StoppedWorld: ThreadStop {
 
     public func pointers(_ tid: Int32) throws -> ThreadPointers {
         let r = try registers(tid)
-        return ThreadPointers(instruction: r.rip, stack: r.rsp)
+        return ThreadPointers(instruction: r.rip, stack: r.rsp, threadPointer: r.fs_base)
     }
 
     public func setRegisters(_ tid: Int32, _ r: user_regs_struct) throws {

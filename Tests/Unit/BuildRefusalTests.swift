@@ -119,6 +119,36 @@ import Testing
         #expect(shown.stdout.contains("table@0x") && shown.stdout.contains("(in the module)"), "\(shown.stdout)")
     }
 
+    /// The fix changes an existing variable's initial value: the running
+    /// process keeps its own value, so the build refuses, naming the
+    /// variable (in .data, and moved from .bss to .data); the same value binds.
+    @Test func changedInitialValueOfExistingVariableIsRefused() throws {
+        let src = """
+        int limit = 10;
+        int hits;
+        __attribute__((noinline)) int target_fn(int x) { hits++; return x > limit ? limit : x + hits; }
+        int main(int c, char **v) { (void)v; return target_fn(c); }
+        """
+        let bin = try gcc("prog7", src, ["-O2", "-g", "-fPIE", "-pie", "-ffunction-sections", "-fdata-sections"])
+        let flags = ["-O2", "-c", "-fPIE", "-ffunction-sections", "-fdata-sections"]
+        let raised = try gcc(
+            "raised.o", "int limit = 20;\nint hits;\nint target_fn(int x) { hits++; return x > limit ? 0 : x; }\n",
+            flags)
+        try refuse(["--binary", bin, "--object", raised, "--function", "target_fn"],
+                   ["limit", "target_fn", "initial value", "byte 0"])
+        let counted = try gcc(
+            "counted.o", "int limit = 10;\nint hits = 1;\nint target_fn(int x) { hits++; return x > limit ? 0 : x; }\n",
+            flags)
+        try refuse(["--binary", bin, "--object", counted, "--function", "target_fn"], ["hits", "initial value"])
+        let same = try gcc(
+            "kept.o", "int limit = 10;\nint hits;\nint target_fn(int x) { hits++; return x > limit ? 0 : x; }\n",
+            flags)
+        let ok = try Shell.xsplice([
+            "build", "--binary", bin, "--object", same, "--function", "target_fn", "-o", "\(dir)/kept.xsp",
+        ])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
     /// A library without DT_SONAME is named by its file, as the live side names it.
     @Test func libraryWithoutSonameIsKnownByItsFileName() throws {
         let lib = try gcc(

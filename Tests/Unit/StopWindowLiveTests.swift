@@ -28,6 +28,7 @@ import TestSupport
         Case(program: "stopclang", mode: "callit", variant: "fixCall", reason: "signal handler"),
         Case(program: "stopwin", mode: "coro", variant: "fixHold", reason: "live part of no thread's stack"),
         Case(program: "stopwin", mode: "deep", variant: "fixHold", reason: "stack"),
+        Case(program: "stopwin", mode: "away", variant: "fixHold", reason: "live part of no thread's stack"),
         Case(program: "stopwin", mode: "clonevm", variant: "fixHold", reason: "outside its thread group"),
     ]
 
@@ -89,6 +90,27 @@ import TestSupport
         let a = try h.apply("fixWork")
         #expect(a.status == 0, "\(a.stdout)\(a.stderr)")
         #expect(h.process.waitForTokens(["work_fn": "101"])["work_fn"] == "101")
+    }
+
+    /// Threads that entered the function and exited leave their stacks in
+    /// glibc's cache, return address and all: they hold nothing, so revert
+    /// and a new apply go through, and the code that runs changes each time.
+    @Test func exitedThreadsCachedStacksHoldNothing() throws {
+        let h = try LiveHarness("stopwin", args: ["60", "exited"])
+        defer { h.process.stop() }
+        let a = try h.apply("fixHold")
+        #expect(a.status == 0, "\(a.stdout)\(a.stderr)")
+        kill(h.process.pid, SIGUSR1)
+        try entered(h, "901")
+        let r = try h.revert("fixHold")
+        #expect(r.status == 0, "revert: \(r.stdout)\(r.stderr)")
+        kill(h.process.pid, SIGUSR1)
+        try entered(h, "900")
+        let again = try h.apply("fixHold")
+        #expect(again.status == 0, "apply again: \(again.stdout)\(again.stderr)")
+        kill(h.process.pid, SIGUSR1)
+        try entered(h, "901")
+        #expect(h.process.isAlive)
     }
 
     /// More memory to scan than the budget allows is a refusal that says so.

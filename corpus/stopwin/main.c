@@ -19,6 +19,13 @@
  *   deep      a thread (256 MiB stack) holds with 100 MiB of frame
  *             between its stack pointer and the return address
  *   clonevm   a clone(CLONE_VM) task outside the thread group holds
+ *   away      a thread holds, then switches to a ucontext on a malloc'd
+ *             stack and sleeps there: its own pthread stack, which holds
+ *             the return address, is the stack of no stack pointer
+ *   exited    each SIGUSR1 makes a thread that enters hold_fn, returns
+ *             and exits; it is joined, and its stack stays in
+ *             glibc's cache with the return address on it.  Not a holder:
+ *             every operation must go through.
  *   callit    (stopclang) main enters call_it(act), clang's
  *             `push %rax; call *%rdi`, and act raises a signal handled on
  *             an mmap'd alternate stack, where the handler sleeps forever
@@ -119,6 +126,23 @@ static void act_yield(void)
     forever();  /* never resumed */
 }
 
+static ucontext_t away_back, away_ctx;
+
+static void away_body(void) { forever(); }
+
+static void act_away(void)
+{
+    getcontext(&away_ctx);
+    away_ctx.uc_stack.ss_sp = malloc(64 << 10);
+    away_ctx.uc_stack.ss_size = 64 << 10;
+    away_ctx.uc_link = NULL;
+    makecontext(&away_ctx, away_body, 0);
+    swapcontext(&away_back, &away_ctx);
+    forever();  /* never resumed */
+}
+
+static void act_return(void) {}
+
 static void coroutine(void)
 {
     g_hold();
@@ -157,6 +181,19 @@ static void *hold_thread(void *arg)
     wait_go();
     g_hold();
     forever();
+    return NULL;
+}
+
+/* At exit glibc gives back (MADV_DONTNEED) all but the top 16 KiB of the
+ * stack; 4 KiB deep, below what the exit path itself overwrites, the return
+ * address into hold_fn survives in the cache, as in a real server's threads. */
+static void *exiting_thread(void *arg)
+{
+    (void)arg;
+    volatile char pad[4 << 10];
+    pad[0] = 1;
+    g_hold();
+    pad[sizeof pad - 1] = 1;
     return NULL;
 }
 
@@ -245,9 +282,26 @@ static void start_sibling(void)
 
 static double g_deadline;
 
+/* Threads made so far in mode exited; -1 in every other mode. */
+static int g_exiting = -1;
+
+/* One thread per SIGUSR1 not yet answered, each joined before the tick. */
+static void run_exiting(void)
+{
+    for (; g_exiting < g_go; g_exiting++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, exiting_thread, NULL) != 0 || pthread_join(t, NULL) != 0) {
+            perror("pthread");
+            exit(2);
+        }
+    }
+}
+
 static void tick_loop(void)
 {
     for (long n = 0; corpus_running(g_deadline); n++) {
+        if (g_exiting >= 0)
+            run_exiting();
         if (g_go >= 1 && g_on_go) {
             void (*hook)(void) = g_on_go;
             g_on_go = NULL;
@@ -290,6 +344,12 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "coro")) {
         g_action = act_yield;
         g_on_go = start_coroutine;
+    } else if (!strcmp(mode, "away")) {
+        g_action = act_away;
+        corpus_spawn(1, hold_thread);
+    } else if (!strcmp(mode, "exited")) {
+        g_action = act_return;
+        g_exiting = 0;
     } else if (!strcmp(mode, "deep")) {
         g_action = act_deep;
         spawn_sized(hold_thread, (size_t)256 << 20);

@@ -35,7 +35,7 @@ extension LiveSession {
                 do {
                     return try write(t, checked, code: code, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
                 } catch {
-                    if let l = t.loaded(code) { abandon(l.journal, code: l.code, unwindFrames: l.frames) }
+                    if let l = t.loaded(code) { abandon(l.code, unwindFrames: l.frames) }
                     throw error
                 }
             }

@@ -12,11 +12,10 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CCapstone",
-            pkgConfig: "capstone",
-            providers: [.apt(["libcapstone-dev"])]
-        ),
+        // Only Capstone's header: the library is loaded with dlopen when an
+        // instruction is first decoded (OldCodeCheck/CapstoneLibrary.swift),
+        // so pkg-config's `-lcapstone` must not reach the link.
+        .systemLibrary(name: "CCapstone"),
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",

@@ -137,15 +137,16 @@ def build_all(args, fset):
             if archive.wait() != 0:
                 raise RuntimeError(f"git archive {sha} failed")
         log(f"building xsplice {sha} (release) ...")
-        # The production build: a statically linked Swift runtime halves the
-        # process start, which is most of a short command's wall time.
-        run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--package-path", src, "--scratch-path",
-             os.path.join(d, "build")], stdout=subprocess.DEVNULL)
+        # The production build (scripts/release): a statically linked Swift
+        # runtime halves the process start, which is most of a short
+        # command's wall time; -s strips symbols.
+        run(["swift", "build", "-c", "release", "--static-swift-stdlib", "-Xlinker", "-s", "--package-path", src,
+             "--scratch-path", os.path.join(d, "build")], stdout=subprocess.DEVNULL)
         xs = os.path.join(d, "build", "release", "xsplice")
     else:
         log("building xsplice (release, scratch .build-bench) ...")
-        run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", SCRATCH], cwd=ROOT,
-            stdout=subprocess.DEVNULL)
+        run(["swift", "build", "-c", "release", "--static-swift-stdlib", "-Xlinker", "-s", "--scratch-path", SCRATCH],
+            cwd=ROOT, stdout=subprocess.DEVNULL)
         xs = os.path.join(SCRATCH, "release", "xsplice")
     cflags = ["-O2", "-g", "-Wall", "-Wextra"]
     log("building floor, server and targets ...")

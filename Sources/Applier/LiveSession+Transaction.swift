@@ -61,7 +61,7 @@ extension LiveSession {
         }
         let busy = t.busy(c)
         let followed = t.followed(c)
-        let waiter = waitReturn ? returnWaiter { followed } : nil
+        let waiter = waitReturn ? try returnWaiter { followed } : nil
         let (outcome, rows) = try runPlanned(timeoutSeconds: timeoutSeconds, busy: { busy }, waiter: waiter) {
             let snap = try snapshot(at: base)
             let change = try t.plan(c, snap, code: code)

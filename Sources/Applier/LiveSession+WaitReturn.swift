@@ -1,8 +1,8 @@
 import Target
 
 extension LiveSession {
-    func returnWaiter(_ functions: @escaping () throws -> [BusyRange]) -> ReturnWaiter {
-        ReturnWaiter(target: target, disassembler: disassembler, functions: functions)
+    func returnWaiter(_ functions: @escaping () throws -> [BusyRange]) throws -> ReturnWaiter {
+        ReturnWaiter(target: target, disassembler: try disassembler, functions: functions)
     }
 
     /// Each function of an applied payload, old and new, as its own range:

@@ -10,7 +10,7 @@ import Target
 public final class LiveSession {
     public let target: any ProcessControl
     let store: RegistryStore
-    let disassembler: Disassembler
+    private var loadedDisassembler: Disassembler?
     /// True while this session holds the process's operator lock.
     var holdsLock = false
 
@@ -22,7 +22,16 @@ public final class LiveSession {
     public init(target: any ProcessControl) throws {
         self.target = target
         store = RegistryStore(target: target)
-        disassembler = try Disassembler()
+    }
+
+    /// Capstone is loaded only by the operations that decode instructions.
+    var disassembler: Disassembler {
+        get throws {
+            if let d = loadedDisassembler { return d }
+            let d = try Disassembler()
+            loadedDisassembler = d
+            return d
+        }
     }
 
     public func registry() throws -> Registry { try store.load() }
@@ -46,6 +55,16 @@ public final class LiveSession {
                        waitReturn: Bool = false) throws -> OperationResult {
         try run(timeoutSeconds: timeoutSeconds, waitReturn: waitReturn) {
             RevertTransaction(session: self, key: nameOrID)
+        }
+    }
+
+    /// `revert --dry-run`: every check revert makes before it stops the
+    /// threads, then the threads busy in that code right now as warnings.
+    /// Writes nothing, takes no lock and finishes no interrupted operation,
+    /// as `apply --dry-run`.
+    public func revertDryRun(_ nameOrID: String, timeoutSeconds: Double = 5) throws -> OperationResult {
+        try run(readOnly: true, timeoutSeconds: timeoutSeconds, waitReturn: false) {
+            RevertTransaction(session: self, key: nameOrID, dryRun: true)
         }
     }
 

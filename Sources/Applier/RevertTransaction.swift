@@ -8,11 +8,22 @@ struct RevertTransaction: Transaction {
     let session: LiveSession
     /// The payload's name or ID, as the operator gave it.
     let key: String
+    /// Only check and say what would change (with the threads busy in the
+    /// code right now as warnings).
+    var dryRun = false
 
-    func check(_ reg: Registry, timeoutSeconds _: Double) throws -> TransactionVerdict<Registry.Record> {
+    func check(_ reg: Registry, timeoutSeconds: Double) throws -> TransactionVerdict<Registry.Record> {
         let record = try reg.find(key)
         try session.checkTop(record, in: reg)
-        return .proceed(record)
+        guard dryRun else { return .proceed(record) }
+        // The plan step's checks on the registry as read; nothing is written.
+        var change = PlannedChange("revert \(record.name)", memory: session.target)
+        try session.planTakeOut(record, registry: reg, into: &change)
+        var r = OperationResult(action: "revert", outcome: "would revert (dry run, nothing written)",
+                                payload: record.name, id: record.id.hex, replaced: nil, functions: change.rows,
+                                pause_us: 0, phases_us: nil, attempts: 0, threads: 0, region: nil)
+        r.warnings = session.busyWarnings(busy(record), timeoutSeconds: timeoutSeconds)
+        return .done(r)
     }
 
     func busy(_ record: Registry.Record) -> [BusyRange] { session.busyRanges(of: record) }

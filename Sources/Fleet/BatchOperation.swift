@@ -2,8 +2,16 @@
 public enum BatchOperation: Sendable, Equatable {
     case apply(payloadPath: String, dryRun: Bool)
     /// The payload's name or ID prefix, as `revert --pid` takes it.
-    case revert(key: String)
+    case revert(key: String, dryRun: Bool)
     case verify(payloadPath: String)
+
+    /// Whether it only checks and reports what it would change.
+    public var isDryRun: Bool {
+        switch self {
+        case let .apply(_, dry), let .revert(_, dry): return dry
+        case .verify: return false
+        }
+    }
 
     public var name: String {
         switch self {
@@ -19,7 +27,7 @@ public enum BatchOperation: Sendable, Equatable {
         if waitReturn { a.append("--wait-return") }
         switch self {
         case let .apply(p, dry): a += ["--op", "apply"] + (dry ? ["--dry-run"] : []) + [p]
-        case let .revert(k): a += ["--op", "revert", k]
+        case let .revert(k, dry): a += ["--op", "revert"] + (dry ? ["--dry-run"] : []) + [k]
         case let .verify(p): a += ["--op", "verify", p]
         }
         return a

@@ -28,6 +28,7 @@ public struct BatchRunner {
     public func run(_ pids: [Int32], each: (ProcessOutcome) -> Void) -> BatchSummary {
         let start = Date()
         var summary = BatchSummary(operation: operation.name, workers: workers)
+        summary.dry_run = operation.isDryRun
         if workers == 0 {
             for p in pids {
                 let o = ProcessWorker.run(operation, pid: p, timeout: timeout, waitReturn: waitReturn)

@@ -4,6 +4,8 @@ public struct BatchSummary: Codable, Sendable {
     public var operation: String
     public var processes = 0
     public var changed = 0
+    /// Dry runs: processes a real run would change (nothing was written).
+    public var would_change = 0
     public var unchanged = 0
     public var refused = 0
     public var skipped = 0
@@ -14,6 +16,8 @@ public struct BatchSummary: Codable, Sendable {
     /// The longest single pause among the processes written.
     public var max_pause_us: UInt64 = 0
     public var workers: Int
+    /// Nothing was written: `--dry-run`.
+    public var dry_run = false
     public var exit: Int32 = 0
 
     public init(operation: String, workers: Int) {
@@ -26,6 +30,7 @@ public struct BatchSummary: Codable, Sendable {
         max_pause_us = max(max_pause_us, o.pause_us)
         switch o.result {
         case "applied", "reverted": changed += 1
+        case "would-apply", "would-revert": would_change += 1
         case "unchanged", "verified": unchanged += 1
         case "skipped":
             skipped += 1
@@ -37,8 +42,9 @@ public struct BatchSummary: Codable, Sendable {
     }
 
     public var text: String {
-        var s = "\(operation): \(processes) processes, \(changed) changed, \(unchanged) unchanged, "
-            + "\(refused) refused, \(skipped) skipped"
+        var s = "\(operation): \(processes) processes, \(changed) changed, "
+            + (would_change > 0 ? "\(would_change) would change (dry run), " : "")
+            + "\(unchanged) unchanged, \(refused) refused, \(skipped) skipped"
         if !skipped_by.isEmpty {
             let parts = skipped_by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
             s += " (" + parts.joined(separator: ", ") + ")"

@@ -2,8 +2,10 @@
 /// (one JSON line per process under `--json`).
 public struct ProcessOutcome: Codable, Sendable {
     /// "applied", "reverted", "verified", "unchanged" (the state already
-    /// held), "skipped" (never written: not ours), "refused" (the target is
-    /// unchanged) or "inconsistent" (must never happen).
+    /// held), "would-apply" or "would-revert" (a dry run that found the
+    /// change possible; nothing written), "skipped" (never written: not
+    /// ours), "refused" (the target is unchanged) or "inconsistent" (must
+    /// never happen).
     public var result: String
     public var pid: Int32
     public var exe: String

@@ -22,10 +22,15 @@ public enum ProcessWorker {
                 guard let state = try sort(session, file, into: &o) else { return o }
                 o.before = state
                 if dryRun {
-                    _ = try session.apply(file, timeoutSeconds: timeout, dryRun: true, waitReturn: waitReturn)
-                    o.result = "unchanged"
+                    let r = try session.apply(file, timeoutSeconds: timeout, dryRun: true, waitReturn: waitReturn)
                     o.after = state
-                    o.reason = state == "applied" ? "already applied" : "would apply (dry run, nothing written)"
+                    if r.outcome == "already applied" {
+                        o.result = "unchanged"
+                        o.reason = "already applied"
+                    } else {
+                        o.result = "would-apply"
+                        o.reason = Self.dryRunReason(r)
+                    }
                     return o
                 }
                 let r = try session.apply(file, timeoutSeconds: timeout, waitReturn: waitReturn)
@@ -42,7 +47,7 @@ public enum ProcessWorker {
                 if state == "conflict" {
                     o.reason = "conflict: some functions are in states the payload does not accept"
                 }
-            case let .revert(key):
+            case let .revert(key, dryRun):
                 let entries = try session.list()
                 guard entries.contains(where: { Self.names($0, key) }) else {
                     o.result = "skipped"
@@ -52,6 +57,13 @@ public enum ProcessWorker {
                     return o
                 }
                 o.before = "applied"
+                if dryRun {
+                    let r = try session.revertDryRun(key, timeoutSeconds: timeout)
+                    o.after = "applied"
+                    o.result = "would-revert"
+                    o.reason = Self.dryRunReason(r)
+                    return o
+                }
                 let r = try session.revert(key, timeoutSeconds: timeout, waitReturn: waitReturn)
                 o.after = "not applied"
                 o.pause_us = r.pause_us
@@ -103,6 +115,13 @@ public enum ProcessWorker {
         case .applied: return "applied"
         case .conflict: return "conflict"
         }
+    }
+
+    /// A dry run's outcome with its warnings (threads busy in the code now,
+    /// which a real run would wait for or be refused by).
+    static func dryRunReason(_ r: OperationResult) -> String {
+        let warnings = (r.warnings ?? []).map(\.message)
+        return ([r.outcome] + warnings).joined(separator: "; ")
     }
 
     static func names(_ e: ListEntry, _ key: String) -> Bool {

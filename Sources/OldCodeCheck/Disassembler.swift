@@ -16,15 +16,18 @@ public struct Instruction: Sendable, Equatable, CustomStringConvertible {
 /// Capstone in x86-64 mode. A class because it owns the Capstone handle.
 public final class Disassembler {
     private var handle: csh = 0
+    private let cs: CapstoneLibrary
 
+    /// Loads Capstone on first use (see `CapstoneLibrary`).
     public init() throws(DisassemblerError) {
-        guard cs_open(CS_ARCH_X86, CS_MODE_64, &handle) == CS_ERR_OK else {
+        cs = try CapstoneLibrary.shared.get()
+        guard cs.open(CS_ARCH_X86, CS_MODE_64, &handle) == CS_ERR_OK else {
             throw .openFailed
         }
-        cs_option(handle, CS_OPT_DETAIL, Int(CS_OPT_ON.rawValue))
+        _ = cs.option(handle, CS_OPT_DETAIL, Int(CS_OPT_ON.rawValue))
     }
 
-    deinit { cs_close(&handle) }
+    deinit { _ = cs.close(&handle) }
 
     /// Decodes `code` as if it sat at `address`, stopping at the first byte
     /// sequence that is not an instruction (the rest is reported as data).
@@ -32,10 +35,10 @@ public final class Disassembler {
         guard !code.isEmpty else { return [] }
         var raw: UnsafeMutablePointer<cs_insn>?
         let n = code.withUnsafeBufferPointer { buf in
-            cs_disasm(handle, buf.baseAddress, buf.count, address, limit == .max ? 0 : limit, &raw)
+            cs.disasm(handle, buf.baseAddress, buf.count, address, limit == .max ? 0 : limit, &raw)
         }
         guard n > 0, let insns = raw else { return [] }
-        defer { cs_free(insns, n) }
+        defer { cs.free(insns, n) }
         var out: [Instruction] = []
         out.reserveCapacity(n)
         for i in 0..<n {
@@ -44,8 +47,8 @@ public final class Disassembler {
             let bytes = withUnsafeBytes(of: &insn.bytes) { Array($0.prefix(size)) }
             let mnemonic = withUnsafeBytes(of: &insn.mnemonic) { Self.cString($0) }
             let ops = withUnsafeBytes(of: &insn.op_str) { Self.cString($0) }
-            let isBranch = cs_insn_group(handle, insns + i, X86_GRP_JUMP.rawValue)
-                || cs_insn_group(handle, insns + i, X86_GRP_CALL.rawValue)
+            let isBranch = cs.group(handle, insns + i, X86_GRP_JUMP.rawValue)
+                || cs.group(handle, insns + i, X86_GRP_CALL.rawValue)
             var target: UInt64?
             if isBranch, ops.hasPrefix("0x"), let v = UInt64(ops.dropFirst(2), radix: 16) { target = v }
             out.append(Instruction(address: insn.address, bytes: bytes, mnemonic: mnemonic, operands: ops,
@@ -62,8 +65,16 @@ public final class Disassembler {
 
 public enum DisassemblerError: Error, CustomStringConvertible, Sendable {
     case openFailed
+    /// The library (soname) could not be loaded, and why.
+    case libraryUnavailable(String, String)
     public var description: String {
-        "Capstone could not open an x86-64 disassembler; "
-            + "check that libcapstone is installed (apt-get install libcapstone-dev)"
+        switch self {
+        case .openFailed:
+            return "Capstone could not open an x86-64 disassembler; "
+                + "check that libcapstone is installed (apt-get install libcapstone-dev)"
+        case let .libraryUnavailable(soname, why):
+            return "cannot load Capstone (\(soname)): \(why); install it (apt-get install libcapstone4) "
+                + "or the Capstone this xsplice was built against; nothing was written"
+        }
     }
 }

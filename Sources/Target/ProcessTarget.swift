@@ -125,17 +125,13 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         let key = "\(mapping.start)"
         if let e = elfCache[key] { return e }
         let mapFile = "/proc/\(view)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))"
-        guard let data = FileManager.default.contents(atPath: mapFile) else {
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(mapFile) } catch {
             // Say why: map_files needs CAP_SYS_ADMIN, which is the usual cause.
-            let fd = open(mapFile, O_RDONLY | O_CLOEXEC)
-            let err = errno
-            if fd >= 0 { close(fd) }
-            if err == EACCES || err == EPERM {
-                throw TargetError.mapFilesDenied(pid: pid)
-            }
+            if error.code == EACCES || error.code == EPERM { throw TargetError.mapFilesDenied(pid: pid) }
             throw TargetError.binaryReplaced(path: path)
         }
-        let elf = try ELFFile(bytes: [UInt8](data))
+        let elf = try ELFFile(bytes: bytes)
         elfCache[key] = elf
         return elf
     }

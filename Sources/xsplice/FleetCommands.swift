@@ -17,7 +17,7 @@ struct FleetWorkerCommand: ParsableCommand {
         let operation: BatchOperation
         switch op {
         case "apply": operation = .apply(payloadPath: subject, dryRun: dryRun)
-        case "revert": operation = .revert(key: subject)
+        case "revert": operation = .revert(key: subject, dryRun: dryRun)
         case "verify": operation = .verify(payloadPath: subject)
         default: throw ValidationError("--op must be apply, revert or verify")
         }

@@ -69,15 +69,21 @@ struct RevertCommand: ParsableCommand {
     @OptionGroup var live: LiveOptions
     @OptionGroup var wait: WaitOptions
     @Argument(help: "The payload's name or ID (a prefix of 8+ hex digits).") var payload: String
+    @Flag(name: .customLong("dry-run"), help: "Check everything, write nothing.") var dryRun = false
 
     func run() throws {
         if live.batch.isBatch {
             try live.batch.run(
-                .revert(key: payload), json: live.json, timeout: live.timeout, waitReturn: wait.waitReturn)
+                .revert(key: payload, dryRun: dryRun), json: live.json, timeout: live.timeout,
+                waitReturn: wait.waitReturn)
         }
         let s = try live.session()
         do {
-            try live.report(try s.revert(payload, timeoutSeconds: live.timeout, waitReturn: wait.waitReturn))
+            if dryRun {
+                try live.report(try s.revertDryRun(payload, timeoutSeconds: live.timeout))
+            } else {
+                try live.report(try s.revert(payload, timeoutSeconds: live.timeout, waitReturn: wait.waitReturn))
+            }
         } catch { throw Exit.fromLive(error) }
     }
 }

@@ -14,6 +14,9 @@ import TestSupport
         var reason: String?
         var summary: Bool?
         var changed: Int?
+        var would_change: Int?
+        var unchanged: Int?
+        var dry_run: Bool?
         var refused: Int?
         var skipped: Int?
         var processes: Int?

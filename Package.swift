@@ -26,7 +26,11 @@ let package = Package(
         .target(name: "ELF"),
         .target(name: "Payload", dependencies: ["ELF", "Hash"]),
         .target(name: "Diff", dependencies: ["ELF"]),
-        .target(name: "Target", dependencies: ["ELF", "Hash", "CShims"]),
+        .target(
+            name: "Target", dependencies: ["ELF", "Hash", "CShims"],
+            // Kill points inside remote calls (FaultPoint), only in builds for tests.
+            swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
+        ),
         .target(name: "Link", dependencies: ["Target", "Payload", "ELF", "Hash"]),
         .target(name: "OldCodeCheck", dependencies: ["Target", "Payload", "Hash", "CCapstone"]),
         .target(
@@ -35,7 +39,7 @@ let package = Package(
             // builds for tests, never in the release binary.
             swiftSettings: [.define("XSPLICE_FAULTS", .when(configuration: .debug))]
         ),
-        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target"]),
+        .target(name: "Fleet", dependencies: ["Applier", "OldCodeCheck", "Payload", "Target", "ELF", "Hash", "CShims"]),
         .executableTarget(
             name: "xsplice",
             dependencies: [
@@ -52,6 +56,7 @@ let package = Package(
             name: "Unit",
             dependencies: [
                 "Hash", "ELF", "Payload", "Target", "Link", "OldCodeCheck", "Applier", "Diff", "TestSupport", "CShims",
+                "Fleet",
             ],
             exclude: ["FuzzCrashes"]
         ),

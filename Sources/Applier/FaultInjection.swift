@@ -1,4 +1,4 @@
-import Foundation
+import Target
 
 /// Deterministic crash points for testing crash safety. When the
 /// environment variable XSPLICE_FAULT names a point, xsplice kills itself
@@ -25,28 +25,9 @@ public enum FaultInjection {
         "mapping", "mapped", "loaded", "journaled", "wrote-one", "wrote-all", "committed", "resumed",
     ]
 
-    #if XSPLICE_FAULTS
     /// Whether this build honours the variables.
-    public static let compiledIn = true
-
-    /// getenv, not ProcessInfo: the first use of ProcessInfo's environment
-    /// costs tens of microseconds, and some points lie inside the stop window.
-    static func armed(_ variable: String) -> String? {
-        getenv(variable).map { String(cString: $0) }
-    }
-
-    static func point(_ name: String, target: Int32) {
-        if armed("XSPLICE_FAULT") == name { kill(getpid(), SIGKILL) }
-        if target > 0, armed("XSPLICE_FAULT_TARGET") == name {
-            kill(target, SIGKILL)
-            // Give the kernel a moment to finish it before we go on.
-            usleep(20_000)
-        }
-    }
-    #else
-    public static let compiledIn = false
+    public static var compiledIn: Bool { FaultPoint.compiledIn }
 
     @inline(__always)
-    static func point(_ name: String, target: Int32) {}
-    #endif
+    static func point(_ name: String, target: Int32) { FaultPoint.reach(name, target: target) }
 }

@@ -31,11 +31,22 @@ extension LiveSession {
         }
     }
 
+    /// Closes registry descriptors a killed xsplice left open, then deals
+    /// with its journal.
+    func recoverPending(timeoutSeconds: Double) throws -> String? {
+        let closed = try target.closeLeftoverDescriptors(named: RegistryStore.memfdName,
+                                                         timeoutSeconds: timeoutSeconds)
+        let pending = try recoverJournal(timeoutSeconds: timeoutSeconds)
+        guard closed > 0 else { return pending }
+        let note = "closed \(closed) descriptor(s) of the registry's memfd that an interrupted xsplice left open"
+        return pending.map { "\($0); \(note)" } ?? note
+    }
+
     /// The journal is in the target's memory, so nothing in it is obeyed
     /// blindly: every write is derived again and checked (see
     /// `RegistryDerivedWrites`), and a region is freed only if it is code
     /// xsplice mapped that no remaining record uses.
-    func recoverPending(timeoutSeconds: Double) throws -> String? {
+    private func recoverJournal(timeoutSeconds: Double) throws -> String? {
         guard let base = try store.location() else { return nil }
         let loaded = try store.load(at: base)
         let reg = loaded.registry

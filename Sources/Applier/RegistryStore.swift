@@ -57,7 +57,10 @@ public struct RegistryStore {
     /// briefly), borrowing `scratch` writable memory for the memfd name.
     public func create(using sc: any SyscallPort, nameBuffer: UInt64) throws -> UInt64 {
         try target.write(nameBuffer, bytes: Array(Self.memfdName.utf8) + [0])
+        // A kill from here until the close leaves the descriptor open in the
+        // target; `LeftoverDescriptors` finds and closes it on the next recovery.
         let fd = try sc.memfdCreate(nameAt: nameBuffer, flags: 1 /* MFD_CLOEXEC */)
+        FaultInjection.point("registry-fd", target: target.pid)
         do {
             try sc.ftruncate(fd: fd, length: Self.mappingSize)
             // Private and read-only: a forked child gets a copy-on-write
@@ -87,9 +90,13 @@ public struct RegistryStore {
     /// The generation of the active slot: what a conditional save expects.
     public func generation(at base: UInt64) throws -> UInt64 { try header(at: base).generation }
 
-    /// Which slot the header names, after checking the magic.
+    /// Which slot the header names, after checking the magic. A header
+    /// still all zero is a registry whose creator died between mapping it
+    /// and writing the magic (the mapping starts zeroed and only xsplice
+    /// writes it): it holds nothing yet, and its first save writes the magic.
     private func activeSlot(at base: UInt64) throws -> UInt32 {
         let header = try target.read(base, count: 12)
+        if header.allSatisfy({ $0 == 0 }) { return 0 }
         guard Array(header[0..<8]) == Self.magic else { throw ApplierError.registryCorrupt("bad magic") }
         let active = UInt32(Self.littleEndian(header[8..<12]))
         guard active <= 1 else { throw ApplierError.registryCorrupt("active slot \(active)") }
@@ -126,7 +133,7 @@ public struct RegistryStore {
     /// Writes the slot, then makes it the active one.
     func install(_ p: PreparedSlot, at base: UInt64) throws {
         try target.write(base + Self.headerSize + UInt64(p.slot) * Self.slotSize, bytes: p.bytes)
-        try target.write(base + 8, bytes: [UInt8(p.slot), 0, 0, 0])
+        try target.write(base, bytes: Self.magic + [UInt8(p.slot), 0, 0, 0])
     }
 
     /// Writes `registry` into the inactive slot, then makes it active, only

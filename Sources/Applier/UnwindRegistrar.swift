@@ -33,9 +33,6 @@ enum UnwindRegistrar {
         0, 7, 23, 34, 35, 43, 45, 47, 61, 128, 130, 230, 232, 247, 270, 271, 281, 288, 441,
     ]
     static let futex = 202
-    /// Calls return into the unwinder's own page (writable, never
-    /// executable), past libgcc's record: the fault there ends the call.
-    static let returnOffset: UInt64 = 2048
 
     /// What to do with a payload's unwind section in this target, decided
     /// before anything is loaded: nil when it has none, or when the target
@@ -76,12 +73,12 @@ enum UnwindRegistrar {
                          timeoutSeconds: Double) throws {
         let call = RemoteFunctionCall(
             name: "__register_frame_info in \(u.module)", address: u.register, arguments: [frames, object],
-            returnAddress: object + returnOffset, timeoutSeconds: timeoutSeconds,
+            timeoutSeconds: timeoutSeconds,
             eligible: { try ineligibility($0, u, target) },
             // Registration blocks only to take its lock, and holds it over
             // a few stores: a thread found waiting in a futex holds nothing.
             abandonable: { $0.syscall == futex })
-        do { _ = try target.callFunction(call) } catch let e as RemoteCallError { throw refusal(e) }
+        do { try target.callFunction(call) } catch let e as RemoteCallError { throw refusal(e) }
         guard try recorded(frames, in: object, target: target) else {
             throw ApplierError.unwindRegistration("\(u.module)'s __register_frame_info did not record the new code's "
                 + "frames as libgcc does; the new code stays loaded and registered but is not applied")
@@ -116,7 +113,7 @@ enum UnwindRegistrar {
                          code: maps.filter { $0.path == m.path && $0.isExecutable }.map { $0.start..<$0.end })
         let call = RemoteFunctionCall(
             name: "__deregister_frame_info in \(u.module)", address: u.deregister, arguments: [frames],
-            returnAddress: object + returnOffset, timeoutSeconds: timeoutSeconds,
+            timeoutSeconds: timeoutSeconds,
             eligible: { try ineligibility($0, u, target) },
             // It may free memory while holding its lock: never undone.
             abandonable: { _ in false })

@@ -45,7 +45,10 @@ public protocol ProcessControl: Target, WritableMemory {
     /// Stops every thread.
     func stopAll(timeoutSeconds: Double) throws -> any ThreadStop
     /// Runs a function of the target on one borrowed thread (see RemoteCall.swift).
-    func callFunction(_ call: RemoteFunctionCall) throws -> UInt64
+    func callFunction(_ call: RemoteFunctionCall) throws
+    /// Closes the descriptors of memfds named `name` that an interrupted
+    /// xsplice left open (see LeftoverDescriptors.swift); returns how many.
+    func closeLeftoverDescriptors(named name: String, timeoutSeconds: Double) throws -> Int
     /// Tasks outside the thread group that share its memory (see
     /// `SharedAddressSpace`), counted before a stop: a stop of the group
     /// does not hold them.
@@ -57,6 +60,8 @@ public protocol ProcessControl: Target, WritableMemory {
 extension ProcessControl {
     /// A target that cannot share its memory with another task (a simulated one).
     public func addressSpaceCensus() throws -> AddressSpaceCensus { .alone }
+    /// A target without descriptors (a simulated one) has none left over.
+    public func closeLeftoverDescriptors(named name: String, timeoutSeconds: Double) throws -> Int { 0 }
     public func addressSpaceSharers(since census: AddressSpaceCensus) throws -> [Int32] { [] }
 }
 

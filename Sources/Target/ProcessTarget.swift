@@ -164,7 +164,7 @@ public final class ProcessTarget: ProcessControl, @unchecked Sendable {
         }
         let world = try StoppedWorld(pid: pid, timeoutSeconds: timeoutSeconds, onlyThread: tid)
         defer { world.resume() }
-        let sc = try RemoteSyscaller(world: world, memory: memory, thread: tid, modules: { try self.modules() })
+        let sc = try RemoteSyscaller(world: world, memory: memory, thread: tid)
         return try body(sc)
     }
 }

@@ -23,10 +23,12 @@ extension StoppedWorld {
     /// unlike a single-step trap, carry no signal that a dying tracer would
     /// hand to the thread. Its signals are blocked meanwhile; one that
     /// cannot be (SIGSTOP, a fault) is held with its siginfo for `resume()`.
-    func runSyscall(_ tid: Int32, deadline: UInt64) throws {
+    /// `stop` is told of the entry stop (true) and the exit stop (false).
+    /// `fromEntry`: the thread already waits at the entry stop.
+    func runSyscall(_ tid: Int32, deadline: UInt64, fromEntry: Bool = false, stop: (Bool) -> Void = { _ in }) throws {
         let began = Clock.nowMicros()
         movedOn.insert(tid)
-        var entered = false
+        var entered = fromEntry
         while true {
             guard xs_ptrace(24 /* PTRACE_SYSCALL */, tid, 0, 0) == 0 else {
                 throw TargetError.ptrace(op: "SYSCALL", tid: tid, errno: errno)
@@ -35,6 +37,7 @@ extension StoppedWorld {
                 tid, deadline: deadline, began: began, what: "a remote system call in thread \(tid)")
             let sig = xs_wstopsig(status)
             if xs_ptrace_event(status) == 0 && sig == SIGTRAP | 0x80 {
+                stop(!entered)
                 if entered { return }
                 entered = true
             } else if xs_ptrace_event(status) == 0 && sig != SIGSTOP && sig != SIGTRAP && pendingSignals[tid] == nil {

@@ -18,8 +18,8 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
     case remoteSyscall(name: String, result: Int64)
     case binaryReplaced(path: String)
     case notMapped(UInt64)
-    /// No `syscall` instruction the target owns could be found to borrow.
-    case noSyscallSite
+    /// A remote call could not be given a way back that survives xsplice's death.
+    case noReturnPath(pid: Int32, reason: String)
     /// The thread's seccomp state would deny (or punish) a call xsplice needs.
     case seccomp(pid: Int32, tid: Int32, call: String, outcome: String)
 
@@ -58,9 +58,10 @@ public enum TargetError: Error, CustomStringConvertible, Equatable, Sendable {
                     "the mapped file through /proc/PID/map_files and could not"
         case let .notMapped(a):
             return "address 0x\(String(a, radix: 16)) is not mapped in the target"
-        case .noSyscallSite:
-            return "found no system call instruction in the target to run a remote call from (no thread is in a system "
-                + "call and libc's syscall(3) is not loaded); xsplice writes no code of its own to make one"
+        case let .noReturnPath(pid, reason):
+            return "xsplice makes a remote call in process \(pid) only with a way back for the borrowed thread "
+                + "that works even if xsplice is killed meanwhile, and here it has none: \(reason); nothing was "
+                + "done (xsplice writes no code of its own to make one)"
         case let .seccomp(pid, tid, call, outcome):
             return
                 "the seccomp filter of process \(pid) (thread \(tid)) would \(outcome) on \(call), which xsplice needs "

@@ -10,7 +10,8 @@ struct XSplice: ParsableCommand {
         version: "xsplice \(xspliceVersion) (source \(sourceCommit))",
         subcommands: [BuildCommand.self, InspectCommand.self, VerifyCommand.self, ApplyCommand.self,
                       RevertCommand.self, ReplaceCommand.self, ListCommand.self, RecoverCommand.self,
-                      KeygenCommand.self, SignCommand.self, StatusCommand.self, FleetWorkerCommand.self]
+                      KeygenCommand.self, SignCommand.self, StatusCommand.self, StoreCommand.self, WatchCommand.self,
+                      FleetWorkerCommand.self]
     )
 }
 

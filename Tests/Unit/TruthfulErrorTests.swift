@@ -7,6 +7,14 @@ import Testing
     @Test func aProcessWhoseMainThreadExitedIsPatchedNotCalledGone() throws {
         let h = try LiveHarness("orphaned")
         defer { h.process.stop() }
+        // Its helper prints before main calls pthread_exit: wait for the
+        // zombie main thread, or the snapshot may read a main thread's maps
+        // that vanish under it (on a loaded machine).
+        let until = Date().addingTimeInterval(10)
+        while Date() < until, !(((try? String(contentsOfFile: "/proc/\(h.pid)/task/\(h.pid)/stat", encoding: .utf8))?
+            .split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z")) ?? false) {
+            usleep(10_000)
+        }
         let original = try h.codeSnapshot()
         let a = try h.apply("fixA")
         #expect(a.status == 0, "\(a.stderr)")

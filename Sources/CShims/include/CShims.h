@@ -47,4 +47,7 @@ long xs_tgkill(pid_t pid, pid_t tid, int sig);
 /* kcmp(2) on the address spaces of two tasks (KCMP_VM): 0 when they share
    one, 1 or 2 when not, -1 with errno on failure. */
 long xs_kcmp_vm(pid_t a, pid_t b);
+
+/* The process-events connector and the signal pipe, for `xsplice watch`. */
+#include "ProcEvents.h"
 #endif

@@ -51,7 +51,7 @@ let package = Package(
         // `xsplice --version` names the commit the binary was built from.
         .plugin(name: "SourceStamp", capability: .buildTool()),
         // Helpers shared by the test targets: paths, the corpus, processes.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Applier"], path: "Tests/TestSupport"),
         .testTarget(
             name: "Unit",
             dependencies: [

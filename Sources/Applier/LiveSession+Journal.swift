@@ -2,19 +2,11 @@ import Hash
 import Target
 
 extension LiveSession {
-    /// Before the stop window: the loaded code is already in the journal
-    /// (recorded before it was mapped); if xsplice dies now the next command
-    /// frees it.
-    func recordLoaded(_ code: LoadedCode) -> Journal {
-        FaultInjection.point("loaded", target: target.pid)
-        return code.journal
-    }
-
-    /// On a refusal after loading: frees the code and clears our journal.
-    func abandon(_ journal: Journal?, code: LoadedCode, unwindFrames: UInt64?) {
+    /// On a refusal after loading: frees the code and clears its journal.
+    func abandon(_ code: LoadedCode, unwindFrames: UInt64?) {
         CodeLoader.unload(region: code.region, size: code.size, unwindFrames: unwindFrames, target: target)
-        guard let journal, let l = try? store.load(at: code.registryBase), var reg = Optional(l.registry),
-              reg.journal?.nonce == journal.nonce else { return }
+        guard let l = try? store.load(at: code.registryBase), var reg = Optional(l.registry),
+              reg.journal?.nonce == code.journal.nonce else { return }
         reg.journal = nil
         try? store.save(reg, at: code.registryBase, readAt: l.generation)
     }

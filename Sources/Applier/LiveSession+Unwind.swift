@@ -20,7 +20,7 @@ extension LiveSession {
             try UnwindRegistrar.register(frames.frames, object: frames.object, with: u, target: target,
                                          timeoutSeconds: timeoutSeconds)
         } catch {
-            abandon(code.journal, code: code, unwindFrames: frames.frames)
+            abandon(code, unwindFrames: frames.frames)
             throw error
         }
         return (code, frames.frames)

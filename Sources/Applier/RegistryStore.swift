@@ -145,6 +145,8 @@ public struct RegistryStore {
             throw ApplierError.stalePlan(
                 "the registry went from generation \(generation) to \(current.generation) meanwhile")
         }
+        // Read from the target: a tampered generation must not wrap.
+        guard current.generation < .max else { throw ApplierError.registryCorrupt("generation \(current.generation)") }
         try install(
             try prepare(registry, generation: current.generation + 1, slot: current.active == 1 ? 0 : 1), at: base)
     }

@@ -4,6 +4,7 @@ import Hash
 import OldCodeCheck
 import Payload
 import Target
+import TestSupport
 import Testing
 
 /// What the verifier promises when applied code is damaged after the fact:
@@ -117,24 +118,12 @@ import Testing
     }
 
     /// Registries whose checksum is right but whose numbers are absurd.
-    @Test(arguments: ["oldSize", "replacementSize", "regionSize", "patchAddress", "savedBytes", "journal"])
-    func registryWithAbsurdSizesIsReportedWithoutTrapping(field: String) throws {
+    @Test(arguments: RegistryDamage.allCases)
+    func registryWithAbsurdSizesIsReportedWithoutTrapping(field: RegistryDamage) throws {
         let t = try TamperFixture()
         _ = try t.session.apply(try t.file("fixA"))
         var reg = try t.session.registry()
-        switch field {
-        case "oldSize": reg.records[0].functions[0].oldSize = 1 << 62
-        case "replacementSize": reg.records[0].functions[0].site.replacementSize = .max
-        case "regionSize": reg.records[0].regionSize = .max
-        case "patchAddress": reg.records[0].functions[0].site.patchAddress = .max
-        case "savedBytes": reg.records[0].functions[0].site.savedBytes = [0x90]
-        default:
-            // A journal write at the very end of the address space.
-            let json = #"{"operation":"revert fixA","nonce":"x","ownerPID":1,"committed":true,"writes":"#
-                + #"[{"address":18446744073709551614,"old":[233,0,0,0,0],"new":[1,2,3,4,5],"function":"compute_a"}],"#
-                + #""after":[],"freeWhenDone":[],"freeIfAbandoned":[]}"#
-            reg.journal = try JSONDecoder().decode(Journal.self, from: Data(json.utf8))
-        }
+        try field.apply(to: &reg)
         try t.saveRegistry(reg)
         try expectRegistryRefusals(t, mentioning: "integrity")
     }

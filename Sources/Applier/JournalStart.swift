@@ -26,6 +26,7 @@ struct JournalStart {
         stamp = try base.map { try Self.stamp(store, at: $0) }
         let now: Loaded = try base.map { try store.load(at: $0) } ?? (Registry(), 0, 0)
         if let j = now.registry.journal { throw ApplierError.pendingOperation(j.operation) }
+        try Self.checkRoomToCount(now.generation)
         let fresh = Journal.fresh(operation, loaded: [])
         self.base = base
         loaded = now
@@ -37,6 +38,12 @@ struct JournalStart {
             reg.journal = j
             return ([r], try store.prepare(reg, generation: now.generation + 1, slot: now.active == 1 ? 0 : 1))
         }
+    }
+
+    /// The generation is read from the target: a tampered one must be
+    /// refused, not wrapped (an operation adds up to two: journal, commit).
+    static func checkRoomToCount(_ generation: UInt64) throws {
+        guard generation <= UInt64.max - 2 else { throw ApplierError.registryCorrupt("generation \(generation)") }
     }
 
     static func stamp(_ store: RegistryStore, at base: UInt64) throws -> [UInt8] {
@@ -60,6 +67,7 @@ struct JournalStart {
         let b = try store.location() ?? store.create(using: sc, nameBuffer: try sc.scratch(count: 32))
         let now = try store.load(at: b)
         if let j = now.registry.journal { throw ApplierError.pendingOperation(j.operation) }
+        try Self.checkRoomToCount(now.generation)
         return (b, now, false)
     }
 
@@ -76,6 +84,7 @@ struct JournalStart {
             throw ApplierError.stalePlan(
                 "the registry went from generation \(loaded.generation) to \(now.generation) meanwhile")
         }
+        try checkRoomToCount(now.generation)
         let slot: UInt32 = now.active == 1 ? 0 : 1
         try store.install(try prepared ?? store.prepare(reg, generation: now.generation + 1, slot: slot), at: base)
         return (reg, slot, now.generation + 1)

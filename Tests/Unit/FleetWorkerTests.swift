@@ -15,7 +15,8 @@ import TestSupport
         try p.waitUntilRunning()
         let before = try FleetLiveTests.code(p.pid)
         let other = String(repeating: "ab", count: 32)
-        let r = try Shell.xsplice(["fleet-worker", "--pid", "\(p.pid)", "--op", "apply", "--payload-id", other, payload])
+        let r = try Shell.xsplice(
+            ["fleet-worker", "--pid", "\(p.pid)", "--op", "apply", "--payload-id", other, payload])
         let line = FleetLiveTests.lines(r.stdout).first
         #expect(line?.result == "refused" && line?.reason?.contains("changed during the batch") == true, "\(r.stdout)")
         #expect(try FleetLiveTests.code(p.pid) == before)

@@ -30,7 +30,9 @@ import TestSupport
         #expect(p.waitForTokens(["held_value": "701"])["held_value"] == "701")
         try Self.judge(a, seen: apply.seen, what: "apply")
 
-        let revert = try Self.watched(p.pid) { try Shell.xsplice("revert", "--pid", "\(p.pid)", "held-fixHeld", "--json") }
+        let revert = try Self.watched(p.pid) {
+            try Shell.xsplice("revert", "--pid", "\(p.pid)", "held-fixHeld", "--json")
+        }
         #expect(revert.result.status == 0, "\(revert.result.stderr)")
         let r = try JSONDecoder().decode(Reported.self, from: Data(revert.result.stdout.utf8))
         #expect(p.waitForTokens(["held_value": "700"])["held_value"] == "700")

@@ -74,6 +74,10 @@ ssize_t xs_vm_read_many(pid_t pid, void *local, const uint64_t *addrs, const uin
 }
 
 long xs_tgkill(pid_t pid, pid_t tid, int sig) { return syscall(SYS_tgkill, pid, tid, sig); }
+long xs_rt_tgsigqueueinfo(pid_t pid, pid_t tid, int sig, void *info)
+{
+    return syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, info);
+}
 
 long xs_kcmp_vm(pid_t a, pid_t b) { return syscall(SYS_kcmp, a, b, 1 /* KCMP_VM */, 0, 0); }
 

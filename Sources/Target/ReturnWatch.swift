@@ -40,6 +40,9 @@ public final class ReturnWatch {
     private var info: [Int32: [UInt8]]
     /// Threads not running: arrived ones, and ones held from earlier rounds.
     private var stopped: Set<Int32>
+    /// Threads with a held signal that have run since it stopped them (see
+    /// `StoppedWorld.Handover.movedOn`): the signal must be queued again.
+    private var movedOn: Set<Int32>
     private var running: Set<Int32> = []
     private var fresh: Set<Int32> = []
     private let watched: Set<Int32>
@@ -67,6 +70,7 @@ public final class ReturnWatch {
         info = h.heldInfo
         ledger = h.ledger
         stopped = Set(h.stopped)
+        movedOn = h.movedOn
         self.watched = watched
         self.stubs = stubs
         arrived = held
@@ -85,7 +89,8 @@ public final class ReturnWatch {
             throw error
         }
         return try StoppedWorld(pid: pid, adopting: .init(attached: attached, stopped: Array(stopped),
-                                                          pendingSignals: pending, heldInfo: info, ledger: ledger),
+                                                          pendingSignals: pending, heldInfo: info, ledger: ledger,
+                                                          movedOn: movedOn),
                                 timeoutSeconds: stopTimeoutSeconds)
     }
 
@@ -95,11 +100,30 @@ public final class ReturnWatch {
             if watched.contains(tid), xs_ptrace(Self.requestSetOptions, tid, 0, options) != 0 {
                 throw TargetError.ptrace(op: "SETOPTIONS", tid: tid, errno: errno)
             }
-            let sig = pending.removeValue(forKey: tid) ?? 0
+            var sig = pending.removeValue(forKey: tid) ?? 0
+            if sig != 0 && movedOn.contains(tid) {
+                requeue(tid, sig)
+                sig = 0
+            }
+            movedOn.remove(tid)
             restoreInfo(tid, sig)
             info[tid] = nil
             try proceed(tid, signal: sig)
         }
+    }
+
+    /// Queues a held signal to its thread again, for a thread no longer in
+    /// the signal-delivery-stop it came with (a restart or detach would then
+    /// drop it): with its own siginfo where the kernel lets another process
+    /// queue one (a negative si_code: sigqueue, timers, asynchronous I/O),
+    /// else as tgkill sends it. It is then pending in the thread, and taken
+    /// when the thread runs, as it would have been.
+    private func requeue(_ tid: Int32, _ sig: Int32) {
+        if var i = info[tid], i.count >= 128,
+           i.withUnsafeMutableBytes({ xs_rt_tgsigqueueinfo(pid, tid, sig, $0.baseAddress) }) == 0 {
+            return
+        }
+        _ = xs_tgkill(pid, tid, sig)
     }
 
     /// Lets a stopped thread go on in its mode (watched or free).
@@ -130,6 +154,7 @@ public final class ReturnWatch {
         running.remove(tid)
         stopped.remove(tid)
         pending.removeValue(forKey: tid)
+        movedOn.remove(tid)
     }
 
     private var waitingFor: Set<Int32> { watched.subtracting(arrived).intersection(attached) }
@@ -203,6 +228,7 @@ public final class ReturnWatch {
                     xs_ptrace(Self.getSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress))
                 }
                 if r == 0 { info[tid] = i }
+                movedOn.insert(tid)
                 try cont(tid)
             } else {
                 try cont(tid, signal: sig)
@@ -298,6 +324,20 @@ public final class ReturnWatch {
         }
     }
 
+    /// A thread caught by a signal on its way to the release stop sits in
+    /// that signal's delivery-stop: detaching with it delivers it. A signal
+    /// held before is queued again, or it would be lost.
+    private func heldOnRelease(_ tid: Int32, status: Int32) {
+        let sig = xs_wstopsig(status)
+        guard xs_ptrace_event(status) == 0, sig != SIGSTOP, sig & 0x7f != SIGTRAP else { return }
+        if let old = pending[tid], old != 0 { requeue(tid, old) }
+        pending[tid] = sig
+        var i = [UInt8](repeating: 0, count: 128)
+        let r = i.withUnsafeMutableBytes { xs_ptrace(Self.getSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+        info[tid] = r == 0 ? i : nil
+        movedOn.remove(tid)
+    }
+
     /// On a failure: let every thread go. Stopped ones are detached; running
     /// ones are interrupted first (ptrace detaches only stopped threads).
     private func releaseAll() {
@@ -312,13 +352,20 @@ public final class ReturnWatch {
                 let r = xs_waitpid_all(tid, &status, 1)
                 if r == tid || (r < 0 && errno == ECHILD) {
                     running.remove(tid)
-                    if r == tid, xs_wifstopped(status) != 0 { stopped.insert(tid) }
+                    if r == tid, xs_wifstopped(status) != 0 {
+                        stopped.insert(tid)
+                        heldOnRelease(tid, status: status)
+                    }
                 }
             }
             sched_yield()
         }
         for tid in stopped {
-            let sig = pending[tid] ?? 0
+            var sig = pending[tid] ?? 0
+            if sig != 0 && movedOn.contains(tid) {
+                requeue(tid, sig)
+                sig = 0
+            }
             restoreInfo(tid, sig)
             _ = xs_detach(tid, sig)
             ledger?.resumed(tid)

@@ -52,6 +52,7 @@ public final class StoppedWorld: ThreadStop {
         attached = h.attached
         pendingSignals = h.pendingSignals
         heldInfo = h.heldInfo
+        movedOn = h.movedOn
         threads = h.stopped
         firstStopMicros = Clock.nowMicros()
         let deadline = firstStopMicros + UInt64(max(0.05, timeoutSeconds) * 1_000_000)
@@ -70,13 +71,17 @@ public final class StoppedWorld: ThreadStop {
         var pendingSignals: [Int32: Int32]
         var heldInfo: [Int32: [UInt8]] = [:]
         var ledger: StopLedger?
+        /// Threads that have run since their held signal stopped them: no
+        /// longer in that signal-delivery-stop, so the signal cannot be
+        /// injected by a restart or detach and must be queued again.
+        var movedOn: Set<Int32> = []
     }
 
     /// Gives up ownership of the stops without letting any thread go: the
     /// caller now holds every attachment and must detach them itself.
     func handOver() -> Handover {
         let h = Handover(attached: attached, stopped: threads, pendingSignals: pendingSignals, heldInfo: heldInfo,
-                         ledger: ledger)
+                         ledger: ledger, movedOn: movedOn)
         resumed = true
         resumedMicros = Clock.nowMicros()
         attached = []

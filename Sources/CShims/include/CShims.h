@@ -43,6 +43,7 @@ ssize_t xs_vm_write(pid_t pid, const void *local, size_t len, uintptr_t remote);
 ssize_t xs_vm_read_many(pid_t pid, void *local, const uint64_t *addrs, const uint64_t *lens, int n);
 
 long xs_tgkill(pid_t pid, pid_t tid, int sig);
+long xs_rt_tgsigqueueinfo(pid_t pid, pid_t tid, int sig, void *info);
 
 /* kcmp(2) on the address spaces of two tasks (KCMP_VM): 0 when they share
    one, 1 or 2 when not, -1 with errno on failure. */

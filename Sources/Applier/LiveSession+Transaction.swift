@@ -35,6 +35,10 @@ extension LiveSession {
                 do {
                     return try write(t, checked, code: code, timeoutSeconds: timeoutSeconds, waitReturn: waitReturn)
                 } catch {
+                    // After a failed rollback a jump may still lead into the
+                    // new code: it stays mapped, and its journal stays for
+                    // `recover`, which frees only what nothing reaches.
+                    if case ApplierError.inconsistent = error { throw error }
                     if let l = t.loaded(code) { abandon(l.code, unwindFrames: l.frames) }
                     throw error
                 }

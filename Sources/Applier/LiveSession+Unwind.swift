@@ -20,6 +20,9 @@ extension LiveSession {
             try UnwindRegistrar.register(frames.frames, object: frames.object, with: u, target: target,
                                          timeoutSeconds: timeoutSeconds)
         } catch {
+            // A registration left running (overran, not undone) may still
+            // write into the region: it stays mapped, with its journal, for `recover`.
+            if case ApplierError.inconsistent = error { throw error }
             abandon(code, unwindFrames: frames.frames)
             throw error
         }

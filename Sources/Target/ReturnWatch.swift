@@ -119,6 +119,7 @@ public final class ReturnWatch {
     /// else as tgkill sends it. It is then pending in the thread, and taken
     /// when the thread runs, as it would have been.
     private func requeue(_ tid: Int32, _ sig: Int32) {
+        if OwnFault.matches(sig, info: info[tid]) { return }
         if var i = info[tid], i.count >= 128,
            i.withUnsafeMutableBytes({ xs_rt_tgsigqueueinfo(pid, tid, sig, $0.baseAddress) }) == 0 {
             return
@@ -220,8 +221,10 @@ public final class ReturnWatch {
             return
         }
         // A signal for the thread: deliver it now, or keep it for the resume.
+        // A fault the thread's own instruction raised is delivered now: held,
+        // it would be raised again when the instruction re-ran, and then twice.
         if stopping {
-            if pending[tid] == nil {
+            if pending[tid] == nil && !OwnFault.matches(sig, tid: tid) {
                 pending[tid] = sig
                 var i = [UInt8](repeating: 0, count: 128)
                 let r = i.withUnsafeMutableBytes {

@@ -224,7 +224,10 @@ public final class StoppedWorld: ThreadStop {
         resumed = true
         for tid in attached {
             var sig = pendingSignals[tid] ?? 0
-            if sig != 0 && movedOn.contains(tid) { sig = requeue(sig, tid: tid) }
+            if sig != 0 && movedOn.contains(tid) {
+                // An own fault is raised again when the instruction re-runs.
+                sig = OwnFault.matches(sig, info: heldInfo[tid]) ? 0 : requeue(sig, tid: tid)
+            }
             // Give the kernel the signal's own siginfo back, or it would
             // deliver a bare SI_USER signal instead.
             if sig != 0, var info = heldInfo[tid] {

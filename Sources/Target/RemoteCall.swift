@@ -248,10 +248,11 @@ extension StoppedWorld {
             if event == 0 && [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP].contains(sig) {
                 return .faulted(sig, at: regs.rip)
             }
-            if interrupted && (event == XS_PTRACE_EVENT_STOP || (event == 0 && sig == SIGSTOP)) {
+            if interrupted && event == XS_PTRACE_EVENT_STOP {
                 return .stopped(regs)
             }
-            if event == 0 && sig != SIGSTOP && pendingSignals[tid] == nil { hold(sig, of: tid) }
+            // Under PTRACE_SEIZE xsplice never causes a SIGSTOP: one is an operator's, kept like any other.
+            if event == 0 && pendingSignals[tid] == nil { hold(sig, of: tid) }
             try step(tid)
         }
     }

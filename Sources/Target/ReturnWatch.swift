@@ -332,7 +332,7 @@ public final class ReturnWatch {
     /// held before is queued again, or it would be lost.
     private func heldOnRelease(_ tid: Int32, status: Int32) {
         let sig = xs_wstopsig(status)
-        guard xs_ptrace_event(status) == 0, sig != SIGSTOP, sig & 0x7f != SIGTRAP else { return }
+        guard xs_ptrace_event(status) == 0, sig & 0x7f != SIGTRAP else { return }
         if let old = pending[tid], old != 0 { requeue(tid, old) }
         pending[tid] = sig
         var i = [UInt8](repeating: 0, count: 128)

@@ -40,7 +40,7 @@ extension StoppedWorld {
                 stop(!entered)
                 if entered { return }
                 entered = true
-            } else if xs_ptrace_event(status) == 0 && sig != SIGSTOP && sig != SIGTRAP && pendingSignals[tid] == nil {
+            } else if xs_ptrace_event(status) == 0 && sig != SIGTRAP && pendingSignals[tid] == nil {
                 hold(sig, of: tid)
             }
         }
@@ -64,7 +64,7 @@ extension StoppedWorld {
                 tid, deadline: deadline, began: began, what: "thread \(tid) to stop after a remote call")
             if xs_ptrace_event(status) == XS_PTRACE_EVENT_STOP { return }
             let sig = xs_wstopsig(status)
-            if xs_ptrace_event(status) == 0 && sig != SIGSTOP && sig & 0x7f != SIGTRAP && pendingSignals[tid] == nil {
+            if xs_ptrace_event(status) == 0 && sig & 0x7f != SIGTRAP && pendingSignals[tid] == nil {
                 hold(sig, of: tid)
             }
             guard xs_cont(tid, 0) == 0 else { throw TargetError.ptrace(op: "CONT", tid: tid, errno: errno) }

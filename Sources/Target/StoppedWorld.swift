@@ -192,8 +192,10 @@ public final class StoppedWorld: ThreadStop {
         } else if event == 0 {
             let sig = xs_wstopsig(status)
             // A signal stopped the thread before our interrupt did; hold it
-            // and deliver it when we let go.
-            if sig != SIGSTOP || !attached.contains(tid) { hold(sig, of: tid) }
+            // and deliver it when we let go. A SIGSTOP too: attached with
+            // PTRACE_SEIZE and stopped with PTRACE_INTERRUPT, a thread never
+            // stops for a SIGSTOP of xsplice's, so this one is an operator's.
+            hold(sig, of: tid)
         }
         if waiting.remove(tid) != nil || !threads.contains(tid) {
             if !threads.contains(tid) { threads.append(tid) }

@@ -1,4 +1,3 @@
-import CShims
 import Glibc
 
 /// A synchronous fault the thread's own instruction raised (SIGSEGV,
@@ -13,14 +12,5 @@ enum OwnFault {
         }
         let code = Int32(bitPattern: UInt32(i[8]) | UInt32(i[9]) << 8 | UInt32(i[10]) << 16 | UInt32(i[11]) << 24)
         return code > 0
-    }
-
-    /// For a thread in its signal-delivery-stop.
-    static func matches(_ sig: Int32, tid: Int32) -> Bool {
-        var i = [UInt8](repeating: 0, count: 128)
-        let r = i.withUnsafeMutableBytes {
-            xs_ptrace(0x4202 /* GETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress))
-        }
-        return r == 0 && matches(sig, info: i)
     }
 }

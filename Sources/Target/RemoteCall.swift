@@ -134,9 +134,8 @@ extension ProcessTarget {
     private func run(_ call: RemoteFunctionCall, on tid: Int32, in world: StoppedWorld, saved: user_regs_struct,
                      path: ReturnPath, skip: UInt64, deadline: UInt64) throws {
         let mask = try world.signalMask(tid)
-        let frame = try SigreturnFrame(pid: pid, tid: tid, regs: saved, mask: mask,
-                                       xsave: try SigreturnFrame.xsave(of: tid), restorer: path.restorer)
-        try frame.write(to: self)
+        let frame = try SigreturnFrame.lay(pid: pid, tid: tid, regs: saved, mask: mask, restorer: path.restorer,
+                                           into: self)
         FaultPoint.reach("call-frame", target: pid)
         var regs = saved
         let a = call.arguments + [UInt64](repeating: 0, count: 6 - call.arguments.count)

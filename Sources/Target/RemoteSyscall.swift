@@ -55,9 +55,8 @@ public struct RemoteSyscaller: SyscallPort {
         let pid = world.pid
         let saved = try world.registers(thread)
         let savedMask = try world.signalMask(thread)
-        let frame = try SigreturnFrame(pid: pid, tid: thread, regs: saved, mask: savedMask,
-                                       xsave: try SigreturnFrame.xsave(of: thread), restorer: path.restorer)
-        try frame.write(to: memory)
+        let frame = try SigreturnFrame.lay(pid: pid, tid: thread, regs: saved, mask: savedMask,
+                                           restorer: path.restorer, into: memory)
         FaultPoint.reach("syscall-frame", target: pid)
         var regs = saved
         regs.rax = UInt64(number)

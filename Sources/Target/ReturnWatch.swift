@@ -57,8 +57,6 @@ public final class ReturnWatch {
     private static let requestSyscall: Int32 = 24
     private static let requestSetOptions: Int32 = 0x4200
     private static let optionTraceSysGood: UInt = 1
-    private static let getSigInfo: Int32 = 0x4202
-    private static let setSigInfo: Int32 = 0x4203
 
     /// Takes over `world` (which must not be used afterwards). `held` stay
     /// stopped; `watched` run under PTRACE_SYSCALL; everyone else runs.
@@ -120,7 +118,7 @@ public final class ReturnWatch {
     /// when the thread runs, as it would have been.
     private func requeue(_ tid: Int32, _ sig: Int32) {
         if OwnFault.matches(sig, info: info[tid]) { return }
-        if var i = info[tid], i.count >= 128,
+        if var i = info[tid], i.count >= SignalInfo.size,
            i.withUnsafeMutableBytes({ xs_rt_tgsigqueueinfo(pid, tid, sig, $0.baseAddress) }) == 0 {
             return
         }
@@ -144,8 +142,8 @@ public final class ReturnWatch {
     /// Before a held signal goes in: its own siginfo, so that it is not
     /// delivered as a bare SI_USER signal.
     private func restoreInfo(_ tid: Int32, _ sig: Int32) {
-        guard sig != 0, var i = info[tid] else { return }
-        _ = i.withUnsafeMutableBytes { xs_ptrace(Self.setSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+        guard sig != 0, let i = info[tid] else { return }
+        SignalInfo.write(i, to: tid)
     }
 
     private func forget(_ tid: Int32) {
@@ -224,13 +222,10 @@ public final class ReturnWatch {
         // A fault the thread's own instruction raised is delivered now: held,
         // it would be raised again when the instruction re-ran, and then twice.
         if stopping {
-            if pending[tid] == nil && !OwnFault.matches(sig, tid: tid) {
+            let got = SignalInfo.read(tid)
+            if pending[tid] == nil && !OwnFault.matches(sig, info: got) {
                 pending[tid] = sig
-                var i = [UInt8](repeating: 0, count: 128)
-                let r = i.withUnsafeMutableBytes {
-                    xs_ptrace(Self.getSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress))
-                }
-                if r == 0 { info[tid] = i }
+                info[tid] = got
                 movedOn.insert(tid)
                 try cont(tid)
             } else {
@@ -335,9 +330,7 @@ public final class ReturnWatch {
         guard xs_ptrace_event(status) == 0, sig & 0x7f != SIGTRAP else { return }
         if let old = pending[tid], old != 0 { requeue(tid, old) }
         pending[tid] = sig
-        var i = [UInt8](repeating: 0, count: 128)
-        let r = i.withUnsafeMutableBytes { xs_ptrace(Self.getSigInfo, tid, 0, UInt(bitPattern: $0.baseAddress)) }
-        info[tid] = r == 0 ? i : nil
+        info[tid] = SignalInfo.read(tid)
         movedOn.remove(tid)
     }
 

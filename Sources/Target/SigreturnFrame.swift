@@ -147,6 +147,16 @@ struct SigreturnFrame {
         return Array(buf.prefix(got))
     }
 
+    /// The frame of a stopped thread's own state (its XSAVE area read here),
+    /// written below its red zone before any of its registers change.
+    static func lay(pid: Int32, tid: Int32, regs: user_regs_struct, mask: UInt64, restorer: UInt64,
+                    into memory: any WritableMemory) throws -> SigreturnFrame {
+        let frame = try SigreturnFrame(pid: pid, tid: tid, regs: regs, mask: mask, xsave: try xsave(of: tid),
+                                       restorer: restorer)
+        try frame.write(to: memory)
+        return frame
+    }
+
     /// Writes the XSAVE copy, then the frame: nothing of the thread changes.
     func write(to memory: any WritableMemory) throws {
         try memory.write(fpstate, bytes: fpBytes)

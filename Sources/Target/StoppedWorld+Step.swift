@@ -101,11 +101,7 @@ extension StoppedWorld {
     func hold(_ sig: Int32, of tid: Int32) {
         pendingSignals[tid] = sig
         movedOn.remove(tid)
-        var info = [UInt8](repeating: 0, count: 128)
-        let r = info.withUnsafeMutableBytes {
-            xs_ptrace(0x4202 /* GETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress))
-        }
-        if r == 0 { heldInfo[tid] = info }
+        heldInfo[tid] = SignalInfo.read(tid)
     }
 
     /// A held signal of a thread that has been resumed since: PTRACE_DETACH

@@ -232,11 +232,7 @@ public final class StoppedWorld: ThreadStop {
             }
             // Give the kernel the signal's own siginfo back, or it would
             // deliver a bare SI_USER signal instead.
-            if sig != 0, var info = heldInfo[tid] {
-                _ = info.withUnsafeMutableBytes {
-                    xs_ptrace(0x4203 /* SETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress))
-                }
-            }
+            if sig != 0, let info = heldInfo[tid] { SignalInfo.write(info, to: tid) }
             _ = xs_detach(tid, sig)
         }
         resumedMicros = Clock.nowMicros()

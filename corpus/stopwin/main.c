@@ -130,14 +130,21 @@ static ucontext_t away_back, away_ctx;
 
 static void away_body(void) { forever(); }
 
+/* Switches from the current context (saved in `from`) to a new one that
+ * runs fn on a 64 KiB stack from malloc. */
+static void switch_to_new(ucontext_t *from, ucontext_t *to, void (*fn)(void))
+{
+    getcontext(to);
+    to->uc_stack.ss_sp = malloc(64 << 10);
+    to->uc_stack.ss_size = 64 << 10;
+    to->uc_link = NULL;
+    makecontext(to, fn, 0);
+    swapcontext(from, to);
+}
+
 static void act_away(void)
 {
-    getcontext(&away_ctx);
-    away_ctx.uc_stack.ss_sp = malloc(64 << 10);
-    away_ctx.uc_stack.ss_size = 64 << 10;
-    away_ctx.uc_link = NULL;
-    makecontext(&away_ctx, away_body, 0);
-    swapcontext(&away_back, &away_ctx);
+    switch_to_new(&away_back, &away_ctx, away_body);
     forever();  /* never resumed */
 }
 
@@ -262,12 +269,7 @@ static void (*g_on_go)(void);
 
 static void start_coroutine(void)
 {
-    getcontext(&co_ctx);
-    co_ctx.uc_stack.ss_sp = malloc(64 << 10);
-    co_ctx.uc_stack.ss_size = 64 << 10;
-    co_ctx.uc_link = NULL;
-    makecontext(&co_ctx, coroutine, 0);
-    swapcontext(&main_ctx, &co_ctx);
+    switch_to_new(&main_ctx, &co_ctx, coroutine);
 }
 
 static void start_sibling(void)
